@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Cross Memory Attach: process_vm_readv(2) and process_vm_writev(2).
+ *
+ * One copy between the caller's buffers (an iov_iter) and another
+ * process's memory (an array of remote iovecs).  The remote pages are
+ * pinned and copied to or from directly, with no bounce buffer.
+ *
+ * The remote side is walked in batches.  A batch pins as many remote pages
+ * as fit in a small array on the stack, across as many remote iovecs as it
+ * takes, under a single hold of the target's mmap lock.  The lock is then
+ * dropped before the copy: copying may fault on the caller's own memory,
+ * and holding the target's lock across that would deadlock two processes
+ * that copy into each other at the same time.
+ */
+
+#include <linux/compat.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/ptrace.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/syscalls.h>
+#include <linux/uio.h>
+
+/*
+ * Pages pinned per batch.  Large enough that the lock round trip is noise
+ * next to copying the batch, small enough to live on the stack, so that no
+ * call ever allocates for its remote pages.
+ */
+#define PVM_BATCH_PAGES	32
+
+/* Position in the remote iovec array: element @idx, @done bytes into it. */
+struct pvm_remote {
+	const struct iovec *iov;
+	unsigned long nr;
+	unsigned long idx;
+	size_t done;
+};
+
+/* Remote bytes that are contiguous in one iovec, pinned as @nr_pages pages. */
+struct pvm_span {
+	unsigned int offset;	/* of the first byte in the first page */
+	unsigned int nr_pages;
+	size_t len;
+};
+
+struct pvm_batch {
+	struct page *pages[PVM_BATCH_PAGES];
+	struct pvm_span spans[PVM_BATCH_PAGES];
+	unsigned int nr_pages;
+	unsigned int nr_spans;
+};
+
+static bool pvm_remote_done(const struct pvm_remote *rem)
+{
+	return rem->idx >= rem->nr;
+}
+
+static void pvm_remote_advance(struct pvm_remote *rem, size_t len)
+{
+	rem->done += len;
+	if (rem->done == rem->iov[rem->idx].iov_len) {
+		rem->idx++;
+		rem->done = 0;
+	}
+}
+
+/*
+ * Pin the remote pages that come next, at most @room bytes (what the
+ * caller's buffers can still take, so that we never pin, or fault in,
+ * pages we will not copy) and at most a batch.
+ *
+ * Returns 0, or the error that stopped pinning at the cursor; the pages
+ * pinned before that point stay in the batch and are still copied, which
+ * is how a transfer ends exactly at the first remote page that faults.
+ */
+static int pvm_pin_batch(struct mm_struct *mm, struct pvm_remote *rem,
+			 size_t room, unsigned int gup_flags,
+			 struct pvm_batch *b)
+{
+	int locked = 1;
+	int err = 0;
+
+	b->nr_pages = 0;
+	b->nr_spans = 0;
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+
+	while (room && !pvm_remote_done(rem) && b->nr_pages < PVM_BATCH_PAGES) {
+		const struct iovec *iov = &rem->iov[rem->idx];
+		unsigned long addr = (unsigned long)iov->iov_base + rem->done;
+		size_t len = min(iov->iov_len - rem->done, room);
+		unsigned int offset = offset_in_page(addr);
+		unsigned long want;
+		struct pvm_span *span;
+		long pinned;
+
+		if (!len) {		/* an empty element */
+			pvm_remote_advance(rem, 0);
+			continue;
+		}
+		want = min_t(unsigned long, DIV_ROUND_UP(offset + len, PAGE_SIZE),
+			     PVM_BATCH_PAGES - b->nr_pages);
+		pinned = pin_user_pages_remote(mm, addr - offset, want, gup_flags,
+					       b->pages + b->nr_pages, NULL,
+					       &locked);
+		if (pinned <= 0) {
+			err = pinned ? pinned : -EFAULT;
+			break;
+		}
+
+		len = min_t(size_t, len, pinned * PAGE_SIZE - offset);
+		span = &b->spans[b->nr_spans++];
+		span->offset = offset;
+		span->nr_pages = pinned;
+		span->len = len;
+		b->nr_pages += pinned;
+		room -= len;
+		pvm_remote_advance(rem, len);
+
+		if (pinned < want) {	/* the next page is not there */
+			err = -EFAULT;
+			break;
+		}
+		if (!locked)		/* GUP had to drop the lock to fault */
+			break;
+	}
+
+	if (locked)
+		mmap_read_unlock(mm);
+	return err;
+}
+
+/* Copy one span between its pinned pages and the caller's buffers. */
+static int pvm_copy_span(struct page **pages, const struct pvm_span *span,
+			 struct iov_iter *local, bool write)
+{
+	unsigned int offset = span->offset;
+	size_t left = span->len;
+
+	while (left) {
+		size_t chunk = min_t(size_t, left, PAGE_SIZE - offset);
+		size_t copied;
+
+		if (write)
+			copied = copy_page_from_iter(*pages, offset, chunk, local);
+		else
+			copied = copy_page_to_iter(*pages, offset, chunk, local);
+		if (copied < chunk)	/* the caller's own buffer faulted */
+			return -EFAULT;
+		left -= chunk;
+		offset = 0;
+		pages++;
+	}
+	return 0;
+}
+
+static int pvm_copy_batch(struct pvm_batch *b, struct iov_iter *local,
+			  bool write)
+{
+	struct page **pages = b->pages;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < b->nr_spans; i++) {
+		err = pvm_copy_span(pages, &b->spans[i], local, write);
+		if (err)
+			return err;
+		pages += b->spans[i].nr_pages;
+	}
+	return 0;
+}
+
+static void pvm_unpin_batch(struct pvm_batch *b, bool write)
+{
+	/* Pages we wrote into must be dirtied so the target's data is kept. */
+	if (write)
+		unpin_user_pages_dirty_lock(b->pages, b->nr_pages, true);
+	else
+		unpin_user_pages(b->pages, b->nr_pages);
+}
+
+/*
+ * Move data until the caller's buffers are full (or drained), the remote
+ * iovecs run out, or either side faults.  Returns the bytes moved if any,
+ * else the error that stopped the transfer (or 0).
+ */
+static ssize_t pvm_transfer(struct mm_struct *mm, struct iov_iter *local,
+			    struct pvm_remote *rem, bool write)
+{
+	unsigned int gup_flags = write ? FOLL_WRITE : 0;
+	size_t total = iov_iter_count(local);
+	struct pvm_batch batch;
+	int err = 0;
+
+	while (!err && iov_iter_count(local) && !pvm_remote_done(rem)) {
+		int copy_err;
+
+		err = pvm_pin_batch(mm, rem, iov_iter_count(local), gup_flags,
+				    &batch);
+		copy_err = pvm_copy_batch(&batch, local, write);
+		pvm_unpin_batch(&batch, write);
+		if (copy_err)
+			err = copy_err;
+		else if (!err && fatal_signal_pending(current))
+			err = -EINTR;
+		cond_resched();
+	}
+
+	if (total != iov_iter_count(local))
+		return total - iov_iter_count(local);
+	return err;
+}
+
+/*
+ * Reaching into another process's memory is what ptrace does, so the same
+ * rule applies: PTRACE_MODE_ATTACH, judged on the caller's real
+ * credentials so that a setuid program cannot be made to copy on its
+ * caller's behalf.  mm_access() checks under the target's exec_update_lock,
+ * so the check and the mm belong to the same program image.  It reports a
+ * denial as EACCES (ptrace's errno); these calls have always said EPERM.
+ */
+static struct mm_struct *pvm_get_target_mm(struct task_struct *task)
+{
+	struct mm_struct *mm = mm_access(task, PTRACE_MODE_ATTACH_REALCREDS);
+
+	if (IS_ERR(mm) && PTR_ERR(mm) == -EACCES)
+		return ERR_PTR(-EPERM);
+	return mm;
+}
+
+static bool pvm_remote_is_empty(const struct iovec *iov, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		if (iov[i].iov_len)
+			return false;
+	return true;
+}
+
+static ssize_t pvm_rw_pid(pid_t pid, struct iov_iter *local,
+			  const struct iovec *riov, unsigned long riovcnt,
+			  bool write)
+{
+	struct pvm_remote rem = { .iov = riov, .nr = riovcnt };
+	struct task_struct *task;
+	struct mm_struct *mm;
+	ssize_t ret;
+
+	/* Nothing to move: succeed before the pid is even looked up. */
+	if (pvm_remote_is_empty(riov, riovcnt))
+		return 0;
+
+	task = find_get_task_by_vpid(pid);
+	if (!task)
+		return -ESRCH;
+	mm = pvm_get_target_mm(task);
+	put_task_struct(task);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+
+	ret = pvm_transfer(mm, local, &rem, write);
+	mmput(mm);
+	return ret;
+}
+
+static ssize_t process_vm_rw(pid_t pid,
+			     const struct iovec __user *lvec,
+			     unsigned long liovcnt,
+			     const struct iovec __user *rvec,
+			     unsigned long riovcnt,
+			     unsigned long flags, bool write)
+{
+	struct iovec local_stack[UIO_FASTIOV];
+	struct iovec remote_stack[UIO_FASTIOV];
+	struct iovec *local_iov = local_stack;
+	struct iovec *remote_iov;
+	struct iov_iter local;
+	ssize_t ret;
+
+	if (flags)
+		return -EINVAL;
+
+	/*
+	 * The local vector is checked first and, like readv(), silently
+	 * capped at MAX_RW_COUNT.  If it describes no bytes we are done
+	 * before the remote vector or the pid are looked at.
+	 */
+	ret = import_iovec(write ? ITER_SOURCE : ITER_DEST, lvec, liovcnt,
+			   UIO_FASTIOV, &local_iov, &local);
+	if (ret <= 0)
+		goto free_local;
+
+	/* Remote addresses belong to another mm: no access_ok() on them. */
+	remote_iov = iovec_from_user(rvec, riovcnt, UIO_FASTIOV, remote_stack,
+				     in_compat_syscall());
+	if (IS_ERR(remote_iov)) {
+		ret = PTR_ERR(remote_iov);
+		goto free_local;
+	}
+
+	ret = pvm_rw_pid(pid, &local, remote_iov, riovcnt, write);
+
+	if (remote_iov != remote_stack)
+		kfree(remote_iov);
+free_local:
+	kfree(local_iov);
+	return ret;
+}
+
+/**
+ * sys_process_vm_readv - copy from another process's memory into ours
+ * @pid: the process to read from
+ * @lvec: local iovecs, filled in order
+ * @liovcnt: number of local iovecs
+ * @rvec: remote iovecs, read in order
+ * @riovcnt: number of remote iovecs
+ * @flags: must be 0
+ *
+ * 32-bit callers on a 64-bit kernel come through here too: both vectors
+ * are read in the compat layout when in_compat_syscall().
+ *
+ * Return: the number of bytes read, which is short if a remote or local
+ * page faulted after some bytes were copied; or a negative errno.
+ */
+SYSCALL_DEFINE6(process_vm_readv, pid_t, pid,
+		const struct iovec __user *, lvec, unsigned long, liovcnt,
+		const struct iovec __user *, rvec, unsigned long, riovcnt,
+		unsigned long, flags)
+{
+	return process_vm_rw(pid, lvec, liovcnt, rvec, riovcnt, flags, false);
+}
+
+/**
+ * sys_process_vm_writev - copy from our memory into another process's
+ * @pid: the process to write to
+ * @lvec: local iovecs, read in order
+ * @liovcnt: number of local iovecs
+ * @rvec: remote iovecs, written in order
+ * @riovcnt: number of remote iovecs
+ * @flags: must be 0
+ *
+ * The remote pages must be writable by the target itself: a read-only
+ * mapping is not forced open as ptrace's PTRACE_POKEDATA would.
+ *
+ * Return: the number of bytes written, which is short if a remote or local
+ * page faulted after some bytes were copied; or a negative errno.
+ */
+SYSCALL_DEFINE6(process_vm_writev, pid_t, pid,
+		const struct iovec __user *, lvec, unsigned long, liovcnt,
+		const struct iovec __user *, rvec, unsigned long, riovcnt,
+		unsigned long, flags)
+{
+	return process_vm_rw(pid, lvec, liovcnt, rvec, riovcnt, flags, true);
+}
