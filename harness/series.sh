@@ -231,7 +231,8 @@ cmd_check() {
 
 	TREE=$chk "$0" export "$tmp/mail" > /dev/null
 	for f in "$tmp"/mail/*.patch; do
-		if perl "$chk/scripts/checkpatch.pl" --strict --terse --no-summary \
+		# Debian's python3 has ply for spdxcheck.py; a python3 earlier in PATH may not.
+		if PATH=/usr/bin:$PATH perl "$chk/scripts/checkpatch.pl" --strict --terse --no-summary \
 			--root="$chk" "$f" > "$tmp/cp" 2>&1; then
 			echo "checkpatch ok: $(basename "$f")"
 		else
