@@ -63,6 +63,23 @@ saved() {
 	fi
 }
 
+# The content file $1 has in the commit that creates it, patch $2: the
+# repo holds the file as the whole series leaves it, so undo, newest first,
+# what the later patches change in it.
+content_at_creation() {
+	local f=$1 creator=$2 tmp=$3 later
+	rm -rf "$tmp/rev"
+	mkdir -p "$tmp/rev/$(dirname "$f")"
+	cp "$top/$f" "$tmp/rev/$f"
+	later=$(entries | cut -d' ' -f1 | sed -n "/^$creator\$/,\$p" | tail -n +2 | tac)
+	for patch in $later; do
+		grep -q "^diff --git a/$f b/$f\$" "$top/patches/$patch" || continue
+		(cd "$tmp/rev" && git apply -R --include="$f" "$top/patches/$patch") ||
+			die "cannot undo patches/$patch on $f: the repo's $f does not match the series"
+	done
+	echo "$tmp/rev/$f"
+}
+
 # Build the series' commits on base with plumbing (a private index), so the
 # work tree is only touched where files really change: kbuild then rebuilds
 # what changed and nothing else.
@@ -80,7 +97,7 @@ build_commits() {
 			[ -f "$top/$f" ] || die "series names $f for $patch, not in the repo"
 			mode=100644
 			[ -x "$top/$f" ] && mode=100755
-			blob=$(tgit hash-object -w -- "$top/$f")
+			blob=$(tgit hash-object -w -- "$(content_at_creation "$f" "$patch" "$tmp")")
 			tgit update-index --add --cacheinfo "$mode,$blob,$f"
 		done
 		info() { sed -n "s/^$1: //p" "$tmp/info"; }
@@ -155,8 +172,9 @@ fold_edits() {
 	echo "series: folded edits to ${paths[*]} into their commits"
 }
 
-# Write the tree's commits as a repo layout under $1 (series, patches/,
-# new files).  Prints the list of new files.
+# Write the tree's commits as a repo layout under $1: series, patches/ and
+# the files the series creates, as the last commit leaves them (later
+# changes to them are in the later commits' patches).
 export_layout() {
 	local out=$1 n=0 c name newfiles ex
 	mkdir -p "$out/patches"
@@ -169,8 +187,9 @@ export_layout() {
 		for f in $newfiles; do
 			ex+=(":(exclude)$f")
 			mkdir -p "$out/$(dirname "$f")"
-			tgit show "$c:$f" > "$out/$f"
-			if [ "$(tgit ls-tree "$c" -- "$f" | cut -c1-6)" = 100755 ]; then
+			tgit show "HEAD:$f" > "$out/$f" ||
+				die "$f is created by $(tgit log -1 --format=%h "$c") and deleted later; squash those commits"
+			if [ "$(tgit ls-tree HEAD -- "$f" | cut -c1-6)" = 100755 ]; then
 				chmod 755 "$out/$f"
 			else
 				chmod 644 "$out/$f"
