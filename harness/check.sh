@@ -1,0 +1,104 @@
+#!/bin/bash
+# harness/check.sh [TARGET...]: for each target (default: every line of
+# harness/targets) build the kernel and the user programs of its ABIs, boot
+# it under QEMU, and judge it; then print one line per target and a total.
+#
+# A target passes only if its results channel ends with "done", every ABI
+# reported, nothing failed, QEMU exited by itself in time, and the console
+# shows no panic, oops, BUG or WARNING.
+#
+# The total counts test cases: the TAP results of every program (see
+# init.c for how exit statuses add to them), over all targets and ABIs.
+# A target that fails to build, boot or finish adds one failure of its own.
+#
+# Logs: build/logs/TARGET.build.log, TARGET.log (console), TARGET.result.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -gt 0 ] || set -- $(all_targets)
+mkdir -p "$top/build/logs"
+declare -A built	# ABI -> 1 once its programs are built in this run
+lines=() pass=0 fail=0 skip=0 bad_targets=0
+kernel_trouble='Kernel panic|Oops|BUG:|WARNING:|Unable to handle kernel|Call Trace'
+
+# judge LOG RESULT QEMU-STATUS: set verdict to the loaded target's per-ABI
+# results and PASS or FAIL (why), add its counts to the totals; false if
+# the target failed.  A problem with the run itself (crash, hang, missing
+# results) adds one failure on top of the programs' own.
+judge() {
+	local log=$1 res=$2 rc=$3 a abi p f s broken= failed= results per_abi=()
+
+	if [ "$rc" = 124 ]; then
+		broken="timed out after ${BOOT_TIMEOUT}s"
+	elif [ "$rc" != 0 ]; then
+		broken="qemu exited with status $rc"
+	fi
+	a=$(grep -m1 -aE "$kernel_trouble" "$log")
+	[ -z "$a" ] || broken="console: $(echo "${a:0:100}" | tr -d '\r')"
+	results=$(tr -d '\r' < "$res" 2>/dev/null)
+	grep -q '^done ' <<< "$results" || broken=${broken:-"no 'done' on the results channel"}
+	for a in "${abis[@]}"; do
+		abi=${a%%=*}
+		read -r p f s < <(sed -n "s/^abi $abi pass=\([0-9]*\) fail=\([0-9]*\) skip=\([0-9]*\)$/\1 \2 \3/p" <<< "$results")
+		if [ -z "${p:-}" ]; then
+			per_abi+=("$abi -")
+			broken=${broken:-"no results for $abi"}
+			continue
+		fi
+		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+		per_abi+=("$abi $p/$((p + f + s))$([ "$s" = 0 ] || echo " ($s skipped)")")
+		p=
+	done
+	failed=$(awk '$1 == "prog" && $5 != "fail=0" { printf " %s/%s", $2, $3 }' <<< "$results")
+	verdict=$(IFS=,; echo "${per_abi[*]}" | sed 's/,/, /g')
+	if [ -n "$broken" ]; then
+		fail=$((fail + 1))
+		verdict+=" — FAIL ($broken${failed:+; failed:$failed})"
+	elif [ -n "$failed" ]; then
+		verdict+=" — FAIL (failed:$failed)"
+	else
+		verdict+=" — PASS"
+		return 0
+	fi
+	return 1
+}
+
+for t in "$@"; do
+	target_load "$t"
+	blog=$top/build/logs/$t.build.log log=$top/build/logs/$t.log res=$top/build/logs/$t.result
+	echo "check: $t: building kernel and user programs (log: build/logs/$t.build.log)" >&2
+	start=$(date +%s)
+	ok=1
+	"$H/kernel.sh" "$t" > "$blog" 2>&1 || ok=
+	for a in "${abis[@]}"; do
+		[ -n "$ok" ] || break
+		[ -n "${built[${a%%=*}]:-}" ] && continue
+		build_user "$a" >> "$blog" 2>&1 && built[${a%%=*}]=1 || ok=
+	done
+	[ -z "$ok" ] || make_initrd "$out/initrd.cpio" >> "$blog" 2>&1 || ok=
+	booted=$(date +%s)
+	if [ -z "$ok" ]; then
+		lines+=("$t: build FAILED, see build/logs/$t.build.log (build $((booted - start))s)")
+		grep -E 'error|Error|kernel.sh:|  CONFIG_' "$blog" | head -10 | sed 's/^/  /' >&2
+		fail=$((fail + 1)) bad_targets=$((bad_targets + 1))
+		echo "${lines[-1]}"
+		continue
+	fi
+
+	echo "check: $t: booting (console: build/logs/$t.log)" >&2
+	rm -f "$res"
+	boot "$out/initrd.cpio" "$res" > "$log" 2>&1
+	rc=$?
+	done_at=$(date +%s)
+	times="build $((booted - start))s, boot $((done_at - booted))s"
+	if ! judge "$log" "$res" "$rc"; then
+		bad_targets=$((bad_targets + 1))
+	fi
+	lines+=("$t: $verdict ($times)")
+	echo "${lines[-1]}"
+done
+
+echo
+printf '%s\n' "${lines[@]}"
+echo "$pass passed, $fail failed$([ "$skip" = 0 ] || echo ", $skip skipped")"
+[ "$bad_targets" = 0 ] && [ "$fail" = 0 ]

@@ -1,0 +1,100 @@
+# Shared by harness/kernel.sh, check.sh and run.sh: the target table, the
+# user programs and the QEMU command line.  Sourced, not run.
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+H=$top/harness
+tree=$top/build/linux
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-1200}
+PROG_TIMEOUT=${PROG_TIMEOUT:-300}
+
+die() { echo "${0##*/}: $*" >&2; exit 1; }
+
+# Every target name in the table, in table order.
+all_targets() { awk '!/^#/ && NF { print $1 }' "$H/targets"; }
+
+# target_load TARGET: set arch cross image qemu machine cpu console result
+# and abis (an array of NAME=COMPILER) from TARGET's line of the table.
+target_load() {
+	local line
+	line=$(awk -v t="$1" '!/^#/ && $1 == t' "$H/targets")
+	[ -n "$line" ] || die "unknown target '$1' (known: $(all_targets | xargs))"
+	read -r target arch cross image qemu machine cpu console result abis_str <<< "$line"
+	read -r -a abis <<< "$abis_str"
+	[ "$cross" != - ] || cross=
+	out=$top/build/out/$target
+}
+
+# build_user ABI=CC [OUT]: the static guest programs for one user ABI, in
+# build/user/ABI: init, demo, and tests/ with smoke plus every program the
+# tree's tools/testing/selftests/cma builds (when that directory exists).
+build_user() {
+	local abi=${1%%=*} cc="ccache ${1#*=}" dir=$top/build/user/${1%%=*}
+	local cma=$tree/tools/testing/selftests/cma stamp prog
+	local cflags="-static -O2 -Wall -Wextra -Werror"
+
+	mkdir -p "$dir/tests" "$dir/cma"
+	for prog in init demo; do
+		$cc $cflags -o "$dir/$prog" "$H/$prog.c" || return
+	done
+	$cc $cflags -o "$dir/tests/smoke" "$H/smoke.c" || return
+	[ -d "$cma" ] || return 0
+
+	# The selftests' own Makefile, per the contract: OUTPUT, CC, LDFLAGS.
+	# It must not write into the tree: build/linux is not ours.
+	stamp=$dir/cma/.started
+	touch "$stamp"
+	make -s -C "$cma" OUTPUT="$dir/cma" CC="$cc" LDFLAGS=-static || return
+	[ -z "$(find "$cma" -newer "$stamp" -print -quit)" ] ||
+		die "selftests/cma build wrote into the source tree: $(find "$cma" -newer "$stamp")"
+	for prog in $(make -s -C "$cma" OUTPUT="$dir/cma" emit_tests | sed 's/^[^:]*://'); do
+		[ -x "$dir/cma/$prog" ] || die "selftests/cma: $prog was not built"
+		cp "$dir/cma/$prog" "$dir/tests/$prog"
+	done
+}
+
+# make_initrd TARGET-OUT-FILE PROGRAM: an uncompressed cpio with /init (the
+# native ABI's init) and /tests/ABI/* for every ABI of the loaded target.
+# PROGRAM, if given, replaces the tests: it becomes /tests/ABI/PROGRAM alone.
+make_initrd() {
+	local cpio=$1 only=${2:-} spec a abi f gen=$top/build/user/gen_init_cpio
+
+	[ -x "$gen" ] && [ "$gen" -nt "$tree/usr/gen_init_cpio.c" ] ||
+		gcc -O2 -o "$gen" "$tree/usr/gen_init_cpio.c" || return
+	spec="dir /dev 755 0 0
+nod /dev/console 600 0 0 c 5 1
+dir /proc 755 0 0
+dir /sys 755 0 0
+dir /tmp 1777 0 0
+dir /tests 755 0 0
+file /init $top/build/user/${abis[0]%%=*}/init 755 0 0"
+	for a in "${abis[@]}"; do
+		abi=${a%%=*}
+		spec+=$'\n'"dir /tests/$abi 755 0 0"
+		if [ -n "$only" ]; then
+			spec+=$'\n'"file /tests/$abi/$only $top/build/user/$abi/$only 755 0 0"
+			break
+		fi
+		for f in "$top/build/user/$abi/tests"/*; do
+			spec+=$'\n'"file /tests/$abi/${f##*/} $f 755 0 0"
+		done
+	done
+	"$gen" - <<< "$spec" > "$cpio"
+}
+
+# boot INITRD RESULT: run the loaded target's kernel under QEMU, for at
+# most BOOT_TIMEOUT seconds, and each guest program for at most
+# PROG_TIMEOUT; the console goes to stdout, the results channel to RESULT.
+# BOOT_ARGS is added to the kernel command line.
+boot() {
+	local initrd=$1 res=$2
+
+	rm -f "$res"
+	timeout --foreground "$BOOT_TIMEOUT" "qemu-system-$qemu" \
+		-nodefaults -nographic -no-reboot -monitor none \
+		-M "$machine" -cpu "$cpu" -smp 2 -m 512M \
+		-serial stdio \
+		-chardev file,id=result,path="$res" -serial chardev:result \
+		-kernel "$out/$image" -initrd "$initrd" \
+		-append "console=$console harness.result=/dev/$result harness.timeout=$PROG_TIMEOUT panic=-1 panic_on_warn=1 oops=panic ${BOOT_ARGS:-}" \
+		< /dev/null
+}
