@@ -220,14 +220,23 @@ cmd_refresh() {
 	git -C "$top" status --short -- series patches $(entries | cut -s -d' ' -f2-)
 }
 
+# The cover letter is patches/cover-letter: a subject line, a blank line,
+# then the text that goes in front of the shortlog and diffstat.
 cmd_export() {
-	local out=$1
+	local out=$1 cover=$top/patches/cover-letter
 	rm -rf "$out"
 	mkdir -p "$out"
-	tgit format-patch -q -o "$out" --no-signature --thread \
-		${COVER:+--cover-letter} base..HEAD
-	(cd "$out" && ls -- *.patch > series)
-	echo "series: $(ls "$out"/*.patch | wc -l) patches in $out (quilt: $out/series)"
+	tgit format-patch -q -o "$out" --no-signature --thread --cover-letter \
+		--base=base base..HEAD
+	COVER_SUBJECT=$(head -1 "$cover") COVER_FILE=$cover perl -0777 -pi -e '
+		open(my $fh, "<", $ENV{COVER_FILE}) or die "$ENV{COVER_FILE}: $!\n";
+		my $body = do { local $/; <$fh> };
+		$body =~ s/\A[^\n]*\n\n//;
+		s/\*\*\* SUBJECT HERE \*\*\*/$ENV{COVER_SUBJECT}/;
+		s/\*\*\* BLURB HERE \*\*\*\n/$body/;
+	' "$out"/0000-cover-letter.patch
+	(cd "$out" && ls -- *.patch | grep -v '^0000-cover-letter' > series)
+	echo "series: $(wc -l < "$out/series") patches and a cover letter in $out (quilt: $out/series)"
 }
 
 cmd_check() {
