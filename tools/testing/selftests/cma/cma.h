@@ -149,6 +149,16 @@ static inline int map_pattern(char **p, size_t len, unsigned char seed)
 	return 0;
 }
 
+/* Replace [addr, addr + len) with read-write pages holding @seed's pattern. */
+static inline int remap_pattern(void *addr, size_t len, unsigned char seed)
+{
+	if (mmap(addr, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != addr)
+		return -1;
+	fill_pattern(addr, len, seed);
+	return 0;
+}
+
 /* malloc() into @p; returns 0, or -1 with errno set. */
 static inline int alloc_bytes(unsigned char **p, size_t len)
 {
@@ -231,11 +241,7 @@ static inline int peer_exec(const struct peer_cmd *cmd)
 		ret = munmap(addr, len);
 		break;
 	case PEER_REMAP:
-		if (mmap(addr, len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != addr)
-			ret = -1;
-		else
-			fill_pattern(addr, len, cmd->arg);
+		ret = remap_pattern(addr, len, cmd->arg);
 		break;
 	case PEER_MADVISE:
 		ret = madvise(addr, len, cmd->arg);
