@@ -170,6 +170,14 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 /* Pattern: 32-bit word i of a message is i * golden + f(seed). */
 static uint32_t seed_mix(uint64_t seed)
 {
@@ -412,6 +420,7 @@ static void __attribute__((noreturn)) peer_main(void)
 {
 	uint64_t reply, i;
 	struct cmd c;
+	double c0;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	pin(opt.cpu[1]);
@@ -430,15 +439,17 @@ static void __attribute__((noreturn)) peer_main(void)
 			reply = check(rbuf, c.size, c.seed);
 			break;
 		case C_SEND_SHM:
-			make_iov(riov, rbuf, c.size, c.niov);
-			for (i = 0; i < c.count; i++)
-				shm_send(riov, c.size);
-			break;
 		case C_SEND_PIPE:
 			make_iov(riov, rbuf, c.size, c.niov);
-			for (i = 0; i < c.count; i++)
-				rw_full(data_pipe[1], riov, c.niov, c.size, 1,
-					-1, "pipe writev");
+			c0 = cpu_now();
+			for (i = 0; i < c.count; i++) {
+				if (c.op == C_SEND_SHM)
+					shm_send(riov, c.size);
+				else
+					rw_full(data_pipe[1], riov, c.niov,
+						c.size, 1, -1, "pipe writev");
+			}
+			reply = (cpu_now() - c0) * 1e9;	/* CPU ns */
 			break;
 		}
 		xwrite(reply_pipe[1], &reply, sizeof(reply));
@@ -472,14 +483,18 @@ static uint64_t peer_cmd(uint32_t op, size_t size, uint64_t seed, int inv)
 
 /* ---- measurement ---- */
 
-/* time count messages; returns seconds */
+/*
+ * Time count messages: returns seconds; *cpu (if not NULL) gets the CPU
+ * seconds both processes spent on them, polling included.
+ */
 static double batch(enum method m, size_t size, unsigned int n,
-		    unsigned long count)
+		    unsigned long count, double *cpu)
 {
+	double t0, c0, t, c, peer_ns = 0;
 	unsigned long i;
 	unsigned int j;
-	double t0, t;
 
+	c0 = cpu_now();
 	t0 = now();
 	switch (m) {
 	case M_MEMCPY:
@@ -502,21 +517,23 @@ static double batch(enum method m, size_t size, unsigned int n,
 		peer_send(C_SEND_SHM, size, n, count, 0, 0);
 		for (i = 0; i < count; i++)
 			shm_recv(liov, size);
-		t = now() - t0;
-		peer_wait();
-		return t;
+		break;
 	case M_PIPE:
 		peer_send(C_SEND_PIPE, size, n, count, 0, 0);
 		for (i = 0; i < count; i++)
 			rw_full(data_pipe[0], liov, n, size, 0, -1,
 				"pipe readv");
-		t = now() - t0;
-		peer_wait();
-		return t;
+		break;
 	default:
 		break;
 	}
-	return now() - t0;
+	t = now() - t0;
+	c = cpu_now() - c0;
+	if (m == M_SHM || m == M_PIPE)
+		peer_ns = peer_wait();
+	if (cpu)
+		*cpu = c + peer_ns * 1e-9;
+	return t;
 }
 
 /* one message with a pattern; the destination is pre-set to its inverse */
@@ -527,7 +544,7 @@ static void verify(enum method m, size_t size, unsigned int n, uint64_t seed)
 	if (m == M_CMA_WRITE) {
 		peer_cmd(C_FILL, size + GUARD, seed, 1);
 		fill(lbuf, size, seed, 0);
-		batch(m, size, n, 1);
+		batch(m, size, n, 1, NULL);
 		bad = peer_cmd(C_CHECK, size, seed, 0);
 	} else {
 		if (m == M_MEMCPY)
@@ -535,7 +552,7 @@ static void verify(enum method m, size_t size, unsigned int n, uint64_t seed)
 		else
 			peer_cmd(C_FILL, size, seed, 0);
 		fill(lbuf, size + GUARD, seed, 1);
-		batch(m, size, n, 1);
+		batch(m, size, n, 1, NULL);
 		bad = check(lbuf, size, seed);
 	}
 	if (bad)
@@ -549,6 +566,13 @@ static int cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/* sorts v */
+static double median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	return n & 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static const char *size_str(size_t size)
@@ -566,7 +590,8 @@ static const char *size_str(size_t size)
 
 static void measure(enum method m, size_t size, unsigned int n, uint64_t seed)
 {
-	double rep_s = opt.target_ms * 1e-3 / opt.reps, t[MAX_REPS], d, med;
+	double rep_s = opt.target_ms * 1e-3 / opt.reps, t[MAX_REPS], c[MAX_REPS];
+	double d, med, cpu;
 	unsigned long count = 1, iters;
 	unsigned int r;
 
@@ -579,14 +604,14 @@ static void measure(enum method m, size_t size, unsigned int n, uint64_t seed)
 	 * of a repetition; time that batch once more and keep the faster, so
 	 * one stall cannot shrink the batches.
 	 */
-	batch(m, size, n, 1);
+	batch(m, size, n, 1, NULL);
 	for (;;) {
-		d = batch(m, size, n, count);
+		d = batch(m, size, n, count, NULL);
 		if (d >= rep_s / 4 || count >= opt.max_iters)
 			break;
 		count *= d < rep_s / 256 ? 16 : 4;
 	}
-	t[0] = batch(m, size, n, count);
+	t[0] = batch(m, size, n, count, NULL);
 	if (t[0] < d)
 		d = t[0];
 	iters = d > 0 ? (unsigned long)(count * rep_s / d) : opt.max_iters;
@@ -595,20 +620,21 @@ static void measure(enum method m, size_t size, unsigned int n, uint64_t seed)
 	if (iters > opt.max_iters)
 		iters = opt.max_iters;
 
-	for (r = 0; r < opt.reps; r++)
-		t[r] = batch(m, size, n, iters) / iters * 1e6;
-	qsort(t, opt.reps, sizeof(t[0]), cmp_double);
-	r = opt.reps / 2;
-	med = opt.reps & 1 ? t[r] : (t[r - 1] + t[r]) / 2;
+	for (r = 0; r < opt.reps; r++) {
+		t[r] = batch(m, size, n, iters, &c[r]) / iters * 1e6;
+		c[r] = c[r] / iters * 1e6;
+	}
+	med = median(t, opt.reps);
+	cpu = median(c, opt.reps);
 
-	fprintf(tab, "%-10s %5u %6s %12.3f %12.3f %12.3f %10.1f %9lu\n",
+	fprintf(tab, "%-10s %5u %6s %12.3f %12.3f %12.3f %10.1f %12.3f %9lu\n",
 		method_name[m], n, size_str(size), med, t[0],
-		t[opt.reps - 1], size / med, iters);
+		t[opt.reps - 1], size / med, cpu, iters);
 	fflush(tab);
 	if (csv)
-		fprintf(csv, "%s,%u,%zu,%.4f,%.4f,%.4f,%.2f,%u,%lu\n",
+		fprintf(csv, "%s,%u,%zu,%.4f,%.4f,%.4f,%.2f,%u,%lu,%.4f\n",
 			method_name[m], n, size, med, t[0], t[opt.reps - 1],
-			size / med, opt.reps, iters);
+			size / med, opt.reps, iters, cpu);
 }
 
 /* ---- setup ---- */
@@ -689,8 +715,9 @@ static void __attribute__((noreturn)) usage(void)
 	       "  -p CPU,CPU  pin the measuring process and the peer\n"
 	       "  -c          CSV on stdout, the table on stderr\n"
 	       "  --csv FILE  also write CSV to FILE\n"
-	       "CSV: method,iovecs,size,usec_median,usec_min,usec_max,mbps_median,reps,iters\n"
-	       "(usec per message; mbps = 10^6 bytes/s at the median)\n",
+	       "CSV: method,iovecs,size,usec_median,usec_min,usec_max,mbps_median,reps,iters,\n"
+	       "     cpu_usec_median (usec per message; mbps = 10^6 B/s at the median;\n"
+	       "     cpu: both processes' CPU time per message, polling included)\n",
 	       opt.max_iters);
 	exit(0);
 }
@@ -815,12 +842,13 @@ int main(int argc, char **argv)
 		opt.nslots, size_str(opt.frag),
 		fcntl(data_pipe[0], F_GETPIPE_SZ), opt.target_ms, opt.reps,
 		opt.min_iters, opt.max_iters, opt.min_elem);
-	fprintf(tab, "# usec per message: median, min, max over reps; MB/s = 10^6 B/s at the median\n");
-	fprintf(tab, "%-10s %5s %6s %12s %12s %12s %10s %9s\n", "method",
-		"iov", "size", "usec_med", "usec_min", "usec_max", "MB/s",
-		"iters");
+	fprintf(tab, "# usec per message: median, min, max over reps; MB/s = 10^6 B/s at the median;\n"
+		"# cpu_us: CPU time per message of both processes (median), polling included\n");
+	fprintf(tab, "%-10s %5s %6s %12s %12s %12s %10s %12s %9s\n",
+		"method", "iov", "size", "usec_med", "usec_min", "usec_max",
+		"MB/s", "cpu_us", "iters");
 	if (csv)
-		fprintf(csv, "method,iovecs,size,usec_median,usec_min,usec_max,mbps_median,reps,iters\n");
+		fprintf(csv, "method,iovecs,size,usec_median,usec_min,usec_max,mbps_median,reps,iters,cpu_usec_median\n");
 
 	for (i = 0; i < opt.nr_niov; i++) {
 		for (size = opt.min_size; size <= opt.max_size; size *= 4) {
