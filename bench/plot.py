@@ -3,6 +3,7 @@
 """Plot or compare cma_bench CSV files (python3 standard library only).
 
   plot.py [plot] LABEL=FILE... [-o out.svg] [--iov 1|16|1024|all] [--methods LIST]
+                 [--metric mbps|usec|cpu]
       SVG of bandwidth against message size, log-log, one line per
       (method, label).  With --iov all (or a list), one SVG per iovec count:
       out-iov1.svg, out-iov16.svg, ...
@@ -50,6 +51,8 @@ def load(path):
             key = (row["method"], int(row["iovecs"]), int(row["size"]))
             data[key] = {k: float(row[k]) for k in
                          ("usec_median", "usec_min", "usec_max", "mbps_median")}
+            cpu = row.get("cpu_usec_median")       # newer CSVs only
+            data[key]["cpu_usec_median"] = float(cpu) if cpu else None
         except (KeyError, ValueError, TypeError):
             die("%s: not a cma_bench CSV (row %r)" % (path, row))
     if not data:
@@ -72,6 +75,21 @@ def bw_str(mbps):
     return "%g B/s" % (mbps * 1e6)
 
 
+def us_str(us):
+    for div, unit in ((1e6, "s"), (1e3, "ms"), (1, "us"), (1e-3, "ns")):
+        if us >= div:
+            return "%g %s" % (round(us / div, 3), unit)
+    return "%g ns" % (us * 1e3)
+
+
+# what the y axis shows: CSV column, axis title, tick label
+METRICS = {
+    "mbps": ("mbps_median", "bandwidth (median, 10^6 B/s = MB/s)", bw_str),
+    "usec": ("usec_median", "time per message (median)", us_str),
+    "cpu": ("cpu_usec_median", "CPU time per message, both processes (median)", us_str),
+}
+
+
 def marker(kind, x, y, color):
     r = 3.2
     if kind == "circle":
@@ -91,13 +109,14 @@ def marker(kind, x, y, color):
         " ".join("%.1f,%.1f" % p for p in pts), color)
 
 
-def svg_plot(runs, iov, methods, title):
+def svg_plot(runs, iov, methods, title, metric="mbps"):
     """runs: [(label, data)].  Returns the SVG text, or None if no points."""
+    col, ytitle, ylabel = METRICS[metric]
     series = []
     for li, (label, data) in enumerate(runs):
         for m in methods:
-            pts = sorted((s, v["mbps_median"], v) for (mm, n, s), v in data.items()
-                         if mm == m and n == iov and v["mbps_median"] > 0)
+            pts = sorted((s, v[col], v) for (mm, n, s), v in data.items()
+                         if mm == m and n == iov and v[col] and v[col] > 0)
             if pts:
                 series.append((label, li, m, pts))
     if not series:
@@ -137,7 +156,7 @@ def svg_plot(runs, iov, methods, title):
                      % (L, L + pw, y, y, "#bbbbbb" if k == 1 else "#eeeeee"))
             if k == 1 or y1 - y0 <= 2:
                 o.append('<text x="%d" y="%.1f" text-anchor="end">%s</text>'
-                         % (L - 6, y + 4, bw_str(v)))
+                         % (L - 6, y + 4, ylabel(v)))
     step = 2 if x1 - x0 > 8 else 1
     e = math.ceil(x0)
     while e <= x1 + 1e-9:
@@ -153,7 +172,7 @@ def svg_plot(runs, iov, methods, title):
     o.append('<text x="%d" y="%d" text-anchor="middle">message size (bytes)</text>'
              % (L + pw / 2, H - 18))
     o.append('<text transform="translate(22 %d) rotate(-90)" text-anchor="middle">'
-             'bandwidth (median, 10^6 B/s = MB/s)</text>' % (T + ph / 2))
+             '%s</text>' % (T + ph / 2, ytitle))
 
     # lines, then the legend
     ly = T + 6
@@ -169,9 +188,11 @@ def svg_plot(runs, iov, methods, title):
                  % (path, color, dattr))
         for s, b, v in pts:
             o.append('<g><title>%s %s, %d iovecs, %s: %.1f MB/s, %.3f us '
-                     '(%.3f..%.3f)</title>%s</g>'
-                     % (escape(m), escape(label), iov, size_str(s), b,
-                        v["usec_median"], v["usec_min"], v["usec_max"],
+                     '(%.3f..%.3f)%s</title>%s</g>'
+                     % (escape(m), escape(label), iov, size_str(s),
+                        v["mbps_median"], v["usec_median"], v["usec_min"],
+                        v["usec_max"], ", CPU %.3f us" % v["cpu_usec_median"]
+                        if v["cpu_usec_median"] is not None else "",
                         marker(MARKERS[li % len(MARKERS)], px(s), py(b), color)))
         ly += 20
         x = L + pw + 16
@@ -258,7 +279,9 @@ def main():
     ap.add_argument("--iov", default=None,
                     help="iovec count(s), comma list or 'all' (plot: 1, compare: all)")
     ap.add_argument("--methods", default=",".join(METHODS))
-    ap.add_argument("--title", default="process-to-process copy bandwidth")
+    ap.add_argument("--metric", choices=sorted(METRICS), default="mbps",
+                    help="y axis: bandwidth (mbps), time (usec) or CPU time (cpu)")
+    ap.add_argument("--title", default=None)
     args = ap.parse_args(argv)
 
     runs = []
@@ -276,10 +299,13 @@ def main():
     root, ext = os.path.splitext(args.output)
     for n in iovs:
         out = args.output if len(iovs) == 1 else "%s-iov%d%s" % (root, n, ext or ".svg")
+        title = args.title or {"mbps": "process-to-process copy bandwidth",
+                               "usec": "time per message",
+                               "cpu": "CPU time per message"}[args.metric]
         svg = svg_plot(runs, n, methods, "%s, %d iovec%s per call"
-                       % (args.title, n, "" if n == 1 else "s"))
+                       % (title, n, "" if n == 1 else "s"), args.metric)
         if svg is None:
-            die("nothing to plot for %d iovecs" % n)
+            die("no %s data for %d iovecs" % (args.metric, n))
         with open(out, "w") as f:
             f.write(svg)
         print(out)
