@@ -137,7 +137,8 @@ static struct {
 	.methods = (1 << NR_METHODS) - 1, .cpu = { -1, -1 },
 };
 
-static pid_t peer;			/* 0 in the peer itself */
+static pid_t peer;
+static int in_peer;
 static int cmd_pipe[2], reply_pipe[2], data_pipe[2], mem_fd = -1;
 static char *lbuf, *rbuf;		/* rbuf: the peer's copy is "remote" */
 static char *ring;			/* shared: headers, then data slots */
@@ -152,31 +153,26 @@ die(const char *fmt, ...)
 	va_list ap;
 
 	fflush(stdout);
-	fprintf(stderr, "cma_bench%s: ", peer ? "" : " (peer)");
+	fprintf(stderr, "cma_bench%s: ", in_peer ? " (peer)" : "");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	if (peer > 0)
+	if (!in_peer && peer > 0)
 		kill(peer, SIGKILL);
 	exit(1);
 }
 
-static double now(void)
+static double clk(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static double cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+#define now()		clk(CLOCK_MONOTONIC)
+#define cpu_now()	clk(CLOCK_PROCESS_CPUTIME_ID)
 
 /* Pattern: 32-bit word i of a message is i * golden + f(seed). */
 static uint32_t seed_mix(uint64_t seed)
@@ -236,7 +232,7 @@ static void xread(int fd, void *p, size_t len)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			if (!peer)		/* parent gone: just leave */
+			if (in_peer)		/* parent gone: just leave */
 				_exit(0);
 			die("peer exited: %s", r ? strerror(errno) : "EOF");
 		}
@@ -331,7 +327,7 @@ static void wait_flag(uint32_t *flag, uint32_t want)
 		}
 		sched_yield();
 		if (n % (SPINS << 16) == 0 &&
-		    (peer ? waitpid(peer, NULL, WNOHANG) != 0 : getppid() == 1))
+		    (in_peer ? getppid() == 1 : waitpid(peer, NULL, WNOHANG) != 0))
 			die("shm ring: peer gone");
 	}
 }
@@ -422,6 +418,7 @@ static void __attribute__((noreturn)) peer_main(void)
 	struct cmd c;
 	double c0;
 
+	in_peer = 1;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	pin(opt.cpu[1]);
 	close(cmd_pipe[1]);
