@@ -45,6 +45,8 @@
  * Points whose elements would be under 64 bytes (-e) are skipped: with
  * 1024 iovecs the sweep starts at 64K, with 16 at 1K.
  */
+#define _GNU_SOURCE
+#define _FILE_OFFSET_BITS 64	/* /proc/pid/mem offsets above 2G on 32-bit */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
