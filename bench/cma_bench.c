@@ -609,15 +609,15 @@ static void measure(enum method m, size_t size, unsigned int n, uint64_t seed)
 		if (d >= rep_s / 4 || count >= opt.max_iters)
 			break;
 		count *= d < rep_s / 256 ? 16 : 4;
+		if (count > opt.max_iters)
+			count = opt.max_iters;
 	}
 	t[0] = batch(m, size, n, count, NULL);
 	if (t[0] < d)
 		d = t[0];
-	iters = d > 0 ? (unsigned long)(count * rep_s / d) : opt.max_iters;
-	if (iters < opt.min_iters)
-		iters = opt.min_iters;
-	if (iters > opt.max_iters)
-		iters = opt.max_iters;
+	d = d > 0 ? count * rep_s / d : opt.max_iters;
+	iters = d < opt.min_iters ? opt.min_iters :
+		d > opt.max_iters ? opt.max_iters : (unsigned long)d;
 
 	for (r = 0; r < opt.reps; r++) {
 		t[r] = batch(m, size, n, iters, &c[r]) / iters * 1e6;
