@@ -4,9 +4,9 @@
  *
  * A "peer" is the process whose memory a test reads or writes: either a
  * child forked by the test, which inherits the test's mappings at the same
- * virtual addresses and then serves commands on a socket, or the test
- * process itself.  Tests check the outcome of a transfer through the peer's
- * own view of its memory (sent back over the socket), never through
+ * virtual addresses and then serves commands on a pair of pipes, or the
+ * test process itself.  Tests check the outcome of a transfer through the peer's
+ * own view of its memory (sent back through a pipe), never through
  * process_vm_readv() itself.
  *
  * Memory is filled with a pattern that depends on the address and on a
@@ -19,6 +19,7 @@
 #define __CMA_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -27,7 +28,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -220,7 +220,8 @@ struct peer_cmd {
 
 struct cma_peer {
 	pid_t pid;	/* whose memory the transfers target */
-	int sk;		/* command socket to the child; -1 for ourselves */
+	int cmd;	/* commands to the child; -1 for ourselves */
+	int reply;	/* and its replies */
 };
 
 /* Carry out @cmd, except PEER_READ, in the caller; 0 or an errno value. */
@@ -256,74 +257,22 @@ static inline int peer_exec(const struct peer_cmd *cmd)
 	return ret ? errno : 0;
 }
 
-static inline void peer_serve(int sk)
+/* Serve commands from @in, answering on @out, until @in is closed. */
+static inline void peer_serve(int in, int out)
 {
 	struct peer_cmd cmd;
 
-	while (!read_full(sk, &cmd, sizeof(cmd))) {
+	while (!read_full(in, &cmd, sizeof(cmd))) {
 		void *addr = (void *)(uintptr_t)cmd.addr;
 		int err = 0;
 
 		if (cmd.op != PEER_READ)
 			err = peer_exec(&cmd);
-		if (write_full(sk, &err, sizeof(err)))
+		if (write_full(out, &err, sizeof(err)))
 			break;
-		if (cmd.op == PEER_READ && write_full(sk, addr, cmd.len))
+		if (cmd.op == PEER_READ && write_full(out, addr, cmd.len))
 			break;
 	}
-}
-
-/*
- * Make @peer the target of the transfers: ourselves if !@child, else a new
- * child that runs @prepare (if any; nonzero means failure) and then serves
- * commands until its socket is closed.  Returns 0, or -1 with errno set.
- */
-static inline int peer_start(struct cma_peer *peer, bool child,
-			     int (*prepare)(const void *arg), const void *arg)
-{
-	pid_t parent = getpid();
-	int status;
-	int sk[2];
-
-	peer->sk = -1;
-	peer->pid = parent;
-	if (!child)
-		return 0;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sk))
-		return -1;
-	peer->pid = fork();
-	if (peer->pid < 0) {
-		close(sk[0]);
-		close(sk[1]);
-		return -1;
-	}
-	if (peer->pid == 0) {
-		close(sk[0]);
-		status = prepare ? prepare(arg) : 0;
-		/* Credential changes reset the parent death signal. */
-		if (!status && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0))
-			status = errno;
-		if (!status && getppid() != parent)
-			status = ESRCH;
-		if (write_full(sk[1], &status, sizeof(status)) || status)
-			_exit(1);
-		peer_serve(sk[1]);
-		_exit(0);
-	}
-	close(sk[1]);
-	peer->sk = sk[0];
-	if (read_full(peer->sk, &status, sizeof(status)))
-		status = EPIPE;
-	if (status) {
-		close(peer->sk);
-		waitpid(peer->pid, NULL, 0);
-		peer->sk = -1;
-		peer->pid = 0;
-		errno = status;
-		return -1;
-	}
-	return 0;
 }
 
 /* End a child peer; returns its wait status (0 for ourselves). */
@@ -331,13 +280,79 @@ static inline int peer_stop(struct cma_peer *peer)
 {
 	int status = 0;
 
-	if (peer->sk < 0)
+	if (peer->cmd < 0)
 		return 0;
-	close(peer->sk);
-	peer->sk = -1;
-	if (waitpid(peer->pid, &status, 0) != peer->pid)
+	close(peer->cmd);
+	close(peer->reply);
+	peer->cmd = -1;
+	peer->reply = -1;
+	if (peer->pid > 0 && waitpid(peer->pid, &status, 0) != peer->pid)
 		status = -1;
 	return status;
+}
+
+/* Make @peer ourselves; also what a peer that was never started is. */
+static inline void peer_init(struct cma_peer *peer)
+{
+	peer->pid = getpid();
+	peer->cmd = -1;
+	peer->reply = -1;
+}
+
+/*
+ * Make @peer the target of the transfers: ourselves if !@child, else a new
+ * child that runs @prepare (if any; nonzero means failure) and then serves
+ * commands until its command pipe is closed.  Returns 0, or -1 with errno
+ * set.
+ */
+static inline int peer_start(struct cma_peer *peer, bool child,
+			     int (*prepare)(const void *arg), const void *arg)
+{
+	pid_t parent = getpid();
+	int cmd[2], reply[2];
+	int status;
+
+	peer_init(peer);
+	if (!child)
+		return 0;
+
+	if (pipe2(cmd, O_CLOEXEC))
+		return -1;
+	if (pipe2(reply, O_CLOEXEC)) {
+		close(cmd[0]);
+		close(cmd[1]);
+		return -1;
+	}
+	peer->pid = fork();
+	if (peer->pid == 0) {
+		close(cmd[1]);
+		close(reply[0]);
+		status = prepare ? prepare(arg) : 0;
+		/* Credential changes reset the parent death signal. */
+		if (!status && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0))
+			status = errno;
+		if (!status && getppid() != parent)
+			status = ESRCH;
+		if (write_full(reply[1], &status, sizeof(status)) || status)
+			_exit(1);
+		peer_serve(cmd[0], reply[1]);
+		_exit(0);
+	}
+	close(cmd[0]);
+	close(reply[1]);
+	peer->cmd = cmd[1];
+	peer->reply = reply[0];
+	if (peer->pid < 0)
+		status = errno;
+	else if (read_full(peer->reply, &status, sizeof(status)))
+		status = EPIPE;
+	if (status) {
+		peer_stop(peer);
+		peer_init(peer);
+		errno = status;
+		return -1;
+	}
+	return 0;
 }
 
 /* Have the peer carry out a command; 0, or -1 with errno set. */
@@ -353,13 +368,13 @@ static inline int peer_call(struct cma_peer *peer, enum peer_op op,
 	};
 	int err = 0;
 
-	if (peer->sk < 0 && op == PEER_READ)
+	if (peer->cmd < 0 && op == PEER_READ)
 		memcpy(out, addr, len);
-	else if (peer->sk < 0)
+	else if (peer->cmd < 0)
 		err = peer_exec(&cmd);
-	else if (write_full(peer->sk, &cmd, sizeof(cmd)) ||
-		 read_full(peer->sk, &err, sizeof(err)) ||
-		 (op == PEER_READ && !err && read_full(peer->sk, out, len)))
+	else if (write_full(peer->cmd, &cmd, sizeof(cmd)) ||
+		 read_full(peer->reply, &err, sizeof(err)) ||
+		 (op == PEER_READ && !err && read_full(peer->reply, out, len)))
 		err = EPIPE;
 	errno = err;
 	return err ? -1 : 0;

@@ -26,7 +26,7 @@ FIXTURE(mapping)
 
 FIXTURE_SETUP(mapping)
 {
-	self->peer.sk = -1;
+	peer_init(&self->peer);
 	self->fd = -1;
 	self->page = page_size();
 	self->len = 4 * self->page;
@@ -401,7 +401,7 @@ FIXTURE_SETUP(thp)
 {
 	char *p;
 
-	self->peer.sk = -1;
+	peer_init(&self->peer);
 	self->page = page_size();
 	self->hpage = thp_size();
 	if (!self->hpage)

@@ -236,7 +236,7 @@ FIXTURE_SETUP(perm)
 {
 	size_t size;
 
-	self->peer.sk = -1;
+	peer_init(&self->peer);
 	if (geteuid())
 		return;
 	self->page = page_size();
@@ -326,7 +326,7 @@ FIXTURE_SETUP(denied)
 {
 	size_t size;
 
-	self->peer.sk = -1;
+	peer_init(&self->peer);
 	if (geteuid())
 		return;
 	self->page = page_size();
@@ -528,7 +528,7 @@ TEST_F(own, unprivileged_nondumpable_caller_reaches_its_thread)
 
 /*
  * Another process's threads: a child whose main thread exits while a
- * second thread lives on, serving the socket.  The pid then names a task
+ * second thread lives on, serving the pipes.  The pid then names a task
  * without an mm, and fails with ESRCH; the live thread's id still reaches
  * the memory.
  */
@@ -558,14 +558,16 @@ FIXTURE_VARIANT_ADD(leader, writev)
 	.write = true,
 };
 
+/* The child's pipe ends: commands in, replies out. */
+static int child_pipe[2];
+
 static void *lonely_thread(void *arg)
 {
-	int sk = *(int *)arg;
 	pid_t tid = syscall(SYS_gettid);
 
-	if (write_full(sk, &tid, sizeof(tid)))
+	if (write_full(child_pipe[1], &tid, sizeof(tid)))
 		exit(1);
-	peer_serve(sk);
+	peer_serve(child_pipe[0], child_pipe[1]);
 	exit(0);
 }
 
@@ -590,31 +592,37 @@ static bool leader_exited(pid_t pid)
 
 FIXTURE_SETUP(leader)
 {
-	static int child_sk;
+	int cmd[2], reply[2], i;
 	pthread_t thread;
 	size_t size;
-	int sk[2], i;
 
+	peer_init(&self->peer);
 	self->page = page_size();
 	size = AREA_PAGES * self->page;
 	ASSERT_EQ(0, map_pattern(&self->local, size, LOCAL_SEED));
 	ASSERT_EQ(0, map_pattern(&self->remote, size, REMOTE_SEED));
 	self->l = iov(self->local + self->page, self->page);
 	self->r = iov(self->remote + self->page, self->page);
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sk));
+	ASSERT_EQ(0, pipe(cmd));
+	ASSERT_EQ(0, pipe(reply));
 	self->peer.pid = fork();
 	ASSERT_LE(0, self->peer.pid);
 	if (self->peer.pid == 0) {
-		close(sk[0]);
-		child_sk = sk[1];
+		close(cmd[1]);
+		close(reply[0]);
+		child_pipe[0] = cmd[0];
+		child_pipe[1] = reply[1];
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) ||
-		    pthread_create(&thread, NULL, lonely_thread, &child_sk))
+		    pthread_create(&thread, NULL, lonely_thread, NULL))
 			_exit(1);
 		pthread_exit(NULL);
 	}
-	close(sk[1]);
-	self->peer.sk = sk[0];
-	ASSERT_EQ(0, read_full(self->peer.sk, &self->tid, sizeof(self->tid)));
+	close(cmd[0]);
+	close(reply[1]);
+	self->peer.cmd = cmd[1];
+	self->peer.reply = reply[0];
+	ASSERT_EQ(0, read_full(self->peer.reply, &self->tid,
+			       sizeof(self->tid)));
 	for (i = 0; i < 10000 && !leader_exited(self->peer.pid); i++)
 		usleep(1000);
 	ASSERT_TRUE(leader_exited(self->peer.pid));
@@ -634,7 +642,9 @@ TEST_F(leader, pid_of_exited_main_thread_fails_with_esrch)
 
 TEST_F(leader, live_thread_id_reaches_the_memory)
 {
-	struct cma_peer thread = { .pid = self->tid, .sk = self->peer.sk };
+	struct cma_peer thread = self->peer;
+
+	thread.pid = self->tid;
 
 	transfer(&thread, variant->write, &self->l, 1, &self->r, 1,
 		 self->page, self->page);
@@ -686,7 +696,7 @@ FIXTURE_VARIANT_ADD(yama, sibling_allowed_by_pr_set_ptracer)
 
 FIXTURE_SETUP(yama)
 {
-	self->peer.sk = -1;
+	peer_init(&self->peer);
 	self->scope = yama_scope();
 	if (geteuid() || self->scope < 0)
 		return;
