@@ -206,6 +206,10 @@ export_layout() {
 cmd_refresh() {
 	[ -d "$tree/.git" ] || die "no $tree: nothing to refresh"
 	local tmp f old
+	# Both sides changed: writing the tree back would undo the repo's edits.
+	if [ -f "$stamp" ] && [ "$(inputs_hash)" != "$(cut -d' ' -f1 "$stamp")" ]; then
+		die "the repo's series files changed since build/linux was last synced, and refresh would overwrite them; put the tree's work aside (git -C build/linux stash, or note the commits), run 'make tree', then redo it there"
+	fi
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' RETURN
 	is_dirty && fold_edits "$tmp"

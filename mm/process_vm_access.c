@@ -24,6 +24,7 @@
 #include <linux/slab.h>
 #include <linux/syscalls.h>
 #include <linux/uio.h>
+#include <uapi/linux/process_vm.h>
 
 /*
  * Pages pinned per batch.  Large enough that the lock round trip is noise
@@ -38,6 +39,16 @@ struct pvm_remote {
 	unsigned long nr;
 	unsigned long idx;
 	size_t done;
+};
+
+/* One call's transfer between the caller and the target's @mm. */
+struct pvm_xfer {
+	struct mm_struct *mm;
+	struct iov_iter *local;
+	struct pvm_remote rem;
+	unsigned int gup_flags;
+	bool write;
+	bool nowait;
 };
 
 /* Remote bytes that are contiguous in one iovec, pinned as @nr_pages pages. */
@@ -68,26 +79,51 @@ static void pvm_remote_advance(struct pvm_remote *rem, size_t len)
 	}
 }
 
+static int pvm_lock_target(struct pvm_xfer *x)
+{
+	if (x->nowait)
+		return mmap_read_trylock(x->mm) ? 0 : -EAGAIN;
+	return mmap_read_lock_killable(x->mm) ? -EINTR : 0;
+}
+
 /*
- * Pin the remote pages that come next, at most @room bytes (what the
- * caller's buffers can still take, so that we never pin, or fault in,
- * pages we will not copy) and at most a batch.
+ * A PROCESS_VM_NOWAIT pin failed at @addr, with the mmap lock held.  Tell
+ * "the page is there but would have to be faulted in" (EAGAIN: the caller
+ * may retry without the flag) from "no access is possible at all" (EFAULT,
+ * as without the flag).
+ */
+static int pvm_nowait_error(struct pvm_xfer *x, unsigned long addr)
+{
+	struct vm_area_struct *vma = vma_lookup(x->mm, addr);
+	unsigned long need = x->write ? VM_WRITE : VM_READ;
+
+	if (!vma || !(vma->vm_flags & need) ||
+	    (vma->vm_flags & (VM_IO | VM_PFNMAP)))
+		return -EFAULT;
+	return -EAGAIN;
+}
+
+/*
+ * Pin the remote pages that come next: no more bytes than the caller's
+ * buffers can still take (so that we never pin, or fault in, pages we will
+ * not copy) and no more pages than a batch holds.
  *
  * Returns 0, or the error that stopped pinning at the cursor; the pages
  * pinned before that point stay in the batch and are still copied, which
  * is how a transfer ends exactly at the first remote page that faults.
  */
-static int pvm_pin_batch(struct mm_struct *mm, struct pvm_remote *rem,
-			 size_t room, unsigned int gup_flags,
-			 struct pvm_batch *b)
+static int pvm_pin_batch(struct pvm_xfer *x, struct pvm_batch *b)
 {
+	struct pvm_remote *rem = &x->rem;
+	size_t room = iov_iter_count(x->local);
 	int locked = 1;
-	int err = 0;
+	int err;
 
 	b->nr_pages = 0;
 	b->nr_spans = 0;
-	if (mmap_read_lock_killable(mm))
-		return -EINTR;
+	err = pvm_lock_target(x);
+	if (err)
+		return err;
 
 	while (room && !pvm_remote_done(rem) && b->nr_pages < PVM_BATCH_PAGES) {
 		const struct iovec *iov = &rem->iov[rem->idx];
@@ -104,11 +140,18 @@ static int pvm_pin_batch(struct mm_struct *mm, struct pvm_remote *rem,
 		}
 		want = min_t(unsigned long, DIV_ROUND_UP(offset + len, PAGE_SIZE),
 			     PVM_BATCH_PAGES - b->nr_pages);
-		pinned = pin_user_pages_remote(mm, addr - offset, want, gup_flags,
+		pinned = pin_user_pages_remote(x->mm, addr - offset, want,
+					       x->gup_flags,
 					       b->pages + b->nr_pages, NULL,
 					       &locked);
 		if (pinned <= 0) {
-			err = pinned ? pinned : -EFAULT;
+			/*
+			 * Whatever GUP says (ENOMEM, EHWPOISON...), user
+			 * space has only ever seen EFAULT here.
+			 */
+			err = -EFAULT;
+			if (x->nowait && locked)
+				err = pvm_nowait_error(x, addr);
 			break;
 		}
 
@@ -130,7 +173,7 @@ static int pvm_pin_batch(struct mm_struct *mm, struct pvm_remote *rem,
 	}
 
 	if (locked)
-		mmap_read_unlock(mm);
+		mmap_read_unlock(x->mm);
 	return err;
 }
 
@@ -188,21 +231,18 @@ static void pvm_unpin_batch(struct pvm_batch *b, bool write)
  * iovecs run out, or either side faults.  Returns the bytes moved if any,
  * else the error that stopped the transfer (or 0).
  */
-static ssize_t pvm_transfer(struct mm_struct *mm, struct iov_iter *local,
-			    struct pvm_remote *rem, bool write)
+static ssize_t pvm_transfer(struct pvm_xfer *x)
 {
-	unsigned int gup_flags = write ? FOLL_WRITE : 0;
-	size_t total = iov_iter_count(local);
+	size_t total = iov_iter_count(x->local);
 	struct pvm_batch batch;
 	int err = 0;
 
-	while (!err && iov_iter_count(local) && !pvm_remote_done(rem)) {
+	while (!err && iov_iter_count(x->local) && !pvm_remote_done(&x->rem)) {
 		int copy_err;
 
-		err = pvm_pin_batch(mm, rem, iov_iter_count(local), gup_flags,
-				    &batch);
-		copy_err = pvm_copy_batch(&batch, local, write);
-		pvm_unpin_batch(&batch, write);
+		err = pvm_pin_batch(x, &batch);
+		copy_err = pvm_copy_batch(&batch, x->local, x->write);
+		pvm_unpin_batch(&batch, x->write);
 		if (copy_err)
 			err = copy_err;
 		else if (!err && fatal_signal_pending(current))
@@ -210,8 +250,8 @@ static ssize_t pvm_transfer(struct mm_struct *mm, struct iov_iter *local,
 		cond_resched();
 	}
 
-	if (total != iov_iter_count(local))
-		return total - iov_iter_count(local);
+	if (total != iov_iter_count(x->local))
+		return total - iov_iter_count(x->local);
 	return err;
 }
 
@@ -242,29 +282,53 @@ static bool pvm_remote_is_empty(const struct iovec *iov, unsigned long nr)
 	return true;
 }
 
-static ssize_t pvm_rw_pid(pid_t pid, struct iov_iter *local,
-			  const struct iovec *riov, unsigned long riovcnt,
-			  bool write)
+/*
+ * A pid names whichever process has that number now; a pidfd names one
+ * process for good, so a caller cannot hit an unrelated process that
+ * reused the number.  Either way, the permission check is the same.
+ */
+static struct task_struct *pvm_get_task(pid_t pid, unsigned long flags)
 {
-	struct pvm_remote rem = { .iov = riov, .nr = riovcnt };
 	struct task_struct *task;
-	struct mm_struct *mm;
+	unsigned int f_flags;
+
+	if (flags & PROCESS_VM_PIDFD)
+		return pidfd_get_task(pid, &f_flags);
+	task = find_get_task_by_vpid(pid);
+	return task ?: ERR_PTR(-ESRCH);
+}
+
+static ssize_t pvm_rw_target(pid_t pid, unsigned long flags,
+			     struct iov_iter *local, const struct iovec *riov,
+			     unsigned long riovcnt, bool write)
+{
+	struct pvm_xfer x = {
+		.local = local,
+		.rem = { .iov = riov, .nr = riovcnt },
+		.write = write,
+		.nowait = flags & PROCESS_VM_NOWAIT,
+	};
+	struct task_struct *task;
 	ssize_t ret;
 
-	/* Nothing to move: succeed before the pid is even looked up. */
+	/* Nothing to move: succeed before the target is even looked up. */
 	if (pvm_remote_is_empty(riov, riovcnt))
 		return 0;
 
-	task = find_get_task_by_vpid(pid);
-	if (!task)
-		return -ESRCH;
-	mm = pvm_get_target_mm(task);
+	task = pvm_get_task(pid, flags);
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+	x.mm = pvm_get_target_mm(task);
 	put_task_struct(task);
-	if (IS_ERR(mm))
-		return PTR_ERR(mm);
+	if (IS_ERR(x.mm))
+		return PTR_ERR(x.mm);
 
-	ret = pvm_transfer(mm, local, &rem, write);
-	mmput(mm);
+	if (write)
+		x.gup_flags |= FOLL_WRITE;
+	if (x.nowait)
+		x.gup_flags |= FOLL_NOFAULT;
+	ret = pvm_transfer(&x);
+	mmput(x.mm);
 	return ret;
 }
 
@@ -282,7 +346,7 @@ static ssize_t process_vm_rw(pid_t pid,
 	struct iov_iter local;
 	ssize_t ret;
 
-	if (flags)
+	if (flags & ~PROCESS_VM_FLAGS_MASK)
 		return -EINVAL;
 
 	/*
@@ -303,7 +367,7 @@ static ssize_t process_vm_rw(pid_t pid,
 		goto free_local;
 	}
 
-	ret = pvm_rw_pid(pid, &local, remote_iov, riovcnt, write);
+	ret = pvm_rw_target(pid, flags, &local, remote_iov, riovcnt, write);
 
 	if (remote_iov != remote_stack)
 		kfree(remote_iov);
@@ -314,12 +378,12 @@ free_local:
 
 /**
  * sys_process_vm_readv - copy from another process's memory into ours
- * @pid: the process to read from
+ * @pid: the process to read from (a pidfd with PROCESS_VM_PIDFD)
  * @lvec: local iovecs, filled in order
  * @liovcnt: number of local iovecs
  * @rvec: remote iovecs, read in order
  * @riovcnt: number of remote iovecs
- * @flags: must be 0
+ * @flags: PROCESS_VM_* flags, see include/uapi/linux/process_vm.h
  *
  * 32-bit callers on a 64-bit kernel come through here too: both vectors
  * are read in the compat layout when in_compat_syscall().
@@ -337,12 +401,12 @@ SYSCALL_DEFINE6(process_vm_readv, pid_t, pid,
 
 /**
  * sys_process_vm_writev - copy from our memory into another process's
- * @pid: the process to write to
+ * @pid: the process to write to (a pidfd with PROCESS_VM_PIDFD)
  * @lvec: local iovecs, read in order
  * @liovcnt: number of local iovecs
  * @rvec: remote iovecs, written in order
  * @riovcnt: number of remote iovecs
- * @flags: must be 0
+ * @flags: PROCESS_VM_* flags, see include/uapi/linux/process_vm.h
  *
  * The remote pages must be writable by the target itself: a read-only
  * mapping is not forced open as ptrace's PTRACE_POKEDATA would.
