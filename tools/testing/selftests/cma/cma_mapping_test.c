@@ -333,6 +333,7 @@ FIXTURE(thp)
 	size_t hpage;
 	char *local;
 	char *map;	/* two huge pages */
+	const char *restore;	/* THP mode to restore, if changed */
 };
 
 FIXTURE_VARIANT(thp)
@@ -350,29 +351,59 @@ FIXTURE_VARIANT_ADD(thp, write_to_child)
 	.write = true,
 };
 
-/* The PMD huge page size, or 0 if transparent huge pages are off. */
-static size_t thp_size(void)
-{
-	char buf[64] = "";
-	int fd;
+#define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
+#define THP_PMD_SIZE "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size"
 
-	fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY);
+/* Read a short sysfs file into @buf; 0 or -1. */
+static int read_sysfs(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
 	if (fd < 0)
-		return 0;
-	if (read(fd, buf, sizeof(buf) - 1) < 0 || strstr(buf, "[never]"))
-		buf[0] = '\0';
+		return -1;
+	n = read(fd, buf, size - 1);
 	close(fd);
-	if (!buf[0])
-		return 0;
-	fd = open("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size",
-		  O_RDONLY);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int write_sysfs(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
 	if (fd < 0)
-		return 0;
-	memset(buf, 0, sizeof(buf));
-	if (read(fd, buf, sizeof(buf) - 1) < 0)
-		buf[0] = '\0';
+		return -1;
+	n = write(fd, s, strlen(s));
 	close(fd);
-	return strtoul(buf, NULL, 10);
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+/*
+ * The PMD huge page size, or 0 if transparent huge pages are unavailable.
+ * Small machines boot with them "never" enabled: as root, switch them to
+ * "madvise", and set @restore to the mode to switch back to.
+ */
+static size_t thp_size(const char **restore)
+{
+	char buf[64];
+	size_t size;
+
+	*restore = NULL;
+	if (read_sysfs(THP_PMD_SIZE, buf, sizeof(buf)))
+		return 0;
+	size = strtoul(buf, NULL, 10);
+	if (read_sysfs(THP_ENABLED, buf, sizeof(buf)))
+		return 0;
+	if (strstr(buf, "[never]")) {
+		if (write_sysfs(THP_ENABLED, "madvise"))
+			return 0;
+		*restore = "never";
+	}
+	return size;
 }
 
 /* Kilobytes of anonymous huge pages in the mapping holding @addr. */
@@ -403,7 +434,7 @@ FIXTURE_SETUP(thp)
 
 	peer_init(&self->peer);
 	self->page = page_size();
-	self->hpage = thp_size();
+	self->hpage = thp_size(&self->restore);
 	if (!self->hpage)
 		return;
 	ASSERT_EQ(0, map_pattern(&self->local, 8 * self->page, LOCAL_SEED));
@@ -420,6 +451,8 @@ FIXTURE_SETUP(thp)
 FIXTURE_TEARDOWN(thp)
 {
 	EXPECT_EQ(0, peer_stop(&self->peer));
+	if (self->restore)
+		EXPECT_EQ(0, write_sysfs(THP_ENABLED, self->restore));
 }
 
 TEST_F(thp, transfer_across_huge_pages_is_copied)
