@@ -256,6 +256,19 @@ TEST_F(errors, remote_length_over_ssize_max_fails_with_einval)
 	EXPECT_FAILURE(EINVAL, NO_SUCH_PID, &self->l, 1, r, 2, 0);
 }
 
+/* Only single lengths are checked: the remote total is not limited. */
+TEST_F(errors, remote_total_over_ssize_max_is_not_an_error)
+{
+	struct iovec r[] = {
+		iov(self->remote, SSIZE_MAX), iov(self->remote, SSIZE_MAX),
+	};
+
+	ASSERT_EQ(self->page, sys_process_vm(variant->write, getpid(),
+					     &self->l, 1, r, 2, 0));
+	check_transfer(&self->peer, variant->write, &self->l, 1, &self->r, 1,
+		       self->page, 0);
+}
+
 TEST_F(errors, local_einval_precedes_remote_efault)
 {
 	struct iovec l = iov(self->local, (size_t)SSIZE_MAX + 1);

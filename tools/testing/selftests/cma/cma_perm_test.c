@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 
 #include "cma.h"
@@ -527,6 +528,59 @@ TEST_F(own, unprivileged_nondumpable_caller_reaches_its_thread)
 }
 
 /*
+ * A process that shares our mm (clone(CLONE_VM) without CLONE_THREAD) may
+ * access it whatever its credentials: the permission check is skipped for
+ * the caller's own mm.
+ */
+struct sharer {
+	const struct iovec *l, *r;
+	bool write;
+	pid_t target;
+	ssize_t ret;
+	int err;
+};
+
+static int sharer_fn(void *arg)
+{
+	struct sharer *s = arg;
+
+	/* Raw syscalls only: the libc state is our parent's. */
+	if (syscall(SYS_setresuid, NOBODY, NOBODY, NOBODY)) {
+		s->err = errno;
+		return 1;
+	}
+	s->ret = sys_process_vm(s->write, s->target, s->l, 1, s->r, 1, 0);
+	s->err = errno;
+	return 0;
+}
+
+TEST_F(own, process_sharing_our_mm_needs_no_permission)
+{
+	struct sharer s = {
+		.l = &self->l, .r = &self->r, .write = variant->write,
+		.target = getpid(), .ret = -1,
+	};
+	size_t stack_size = 16 * self->page;
+	char *stack;
+	int status;
+	pid_t pid;
+
+	if (geteuid())
+		SKIP(return, "needs root to change credentials");
+	ASSERT_EQ(0, map_pattern(&stack, stack_size, 0));
+	ASSERT_EQ(0, prctl(PR_SET_DUMPABLE, 0, 0, 0, 0));
+	pid = clone(sharer_fn, stack + stack_size, CLONE_VM | SIGCHLD, &s);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	ASSERT_EQ(self->page, s.ret) {
+		TH_LOG("errno %d (%s)", s.err, strerror(s.err));
+	}
+	check_transfer(&self->peer, variant->write, &self->l, 1, &self->r, 1,
+		       self->page, self->page);
+}
+
+/*
  * Another process's threads: a child whose main thread exits while a
  * second thread lives on, serving the pipes.  The pid then names a task
  * without an mm, and fails with ESRCH; the live thread's id still reaches
@@ -541,6 +595,7 @@ FIXTURE(leader)
 	struct iovec l;
 	struct iovec r;
 	pid_t tid;	/* the child's second thread */
+	bool no_proc;	/* /proc is needed to see the main thread exit */
 };
 
 FIXTURE_VARIANT(leader)
@@ -597,6 +652,9 @@ FIXTURE_SETUP(leader)
 	size_t size;
 
 	peer_init(&self->peer);
+	self->no_proc = access("/proc/self/stat", R_OK) != 0;
+	if (self->no_proc)
+		return;
 	self->page = page_size();
 	size = AREA_PAGES * self->page;
 	ASSERT_EQ(0, map_pattern(&self->local, size, LOCAL_SEED));
@@ -635,6 +693,8 @@ FIXTURE_TEARDOWN(leader)
 
 TEST_F(leader, pid_of_exited_main_thread_fails_with_esrch)
 {
+	if (self->no_proc)
+		SKIP(return, "/proc is not mounted");
 	ASSERT_EQ(-1, sys_process_vm(variant->write, self->peer.pid, &self->l,
 				     1, &self->r, 1, 0));
 	ASSERT_EQ(ESRCH, errno);
@@ -645,6 +705,8 @@ TEST_F(leader, live_thread_id_reaches_the_memory)
 	struct cma_peer thread = self->peer;
 
 	thread.pid = self->tid;
+	if (self->no_proc)
+		SKIP(return, "/proc is not mounted");
 
 	transfer(&thread, variant->write, &self->l, 1, &self->r, 1,
 		 self->page, self->page);
