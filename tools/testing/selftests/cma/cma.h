@@ -5,8 +5,8 @@
  * A "peer" is the process whose memory a test reads or writes: either a
  * child forked by the test, which inherits the test's mappings at the same
  * virtual addresses and then serves commands on a pair of pipes, or the
- * test process itself.  Tests check the outcome of a transfer through the peer's
- * own view of its memory (sent back through a pipe), never through
+ * test process itself.  Tests check the outcome of a transfer through the
+ * peer's own view of its memory (sent back through a pipe), never through
  * process_vm_readv() itself.
  *
  * Memory is filled with a pattern that depends on the address and on a
