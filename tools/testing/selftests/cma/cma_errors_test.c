@@ -113,6 +113,11 @@ TEST_F(errors, flags_are_checked_before_anything_else)
 	EXPECT_FAILURE(EINVAL, NO_SUCH_PID, self->bad, 1, self->bad, 1, 1);
 }
 
+TEST_F(errors, flags_are_checked_before_an_empty_local_vector)
+{
+	EXPECT_FAILURE(EINVAL, NO_SUCH_PID, NULL, 0, NULL, 0, 1);
+}
+
 TEST_F(errors, too_many_local_elements_fail_with_einval)
 {
 	static struct iovec l[UIO_MAXIOV + 1];
