@@ -210,6 +210,34 @@ const char *errno_name(int err)
 	return buf;
 }
 
+enum outcome outcome_of(ssize_t ret, size_t want, int err)
+{
+	if (ret >= 0)
+		return (size_t)ret == want ? OUT_FULL :
+		       (size_t)ret < want ? OUT_PARTIAL : OUT_OTHER;
+	switch (err) {
+	case EFAULT:	return OUT_EFAULT;
+	case EINVAL:	return OUT_EINVAL;
+	case ENOMEM:	return OUT_ENOMEM;
+	case EPERM:	return OUT_EPERM;
+	case ESRCH:	return OUT_ESRCH;
+	}
+	return OUT_OTHER;
+}
+
+void print_outcomes(uint64_t (*n)[NR_OUTCOMES])
+{
+	static const char *const names[NR_OUTCOMES] = {
+		"full count", "partial count", "EFAULT", "EINVAL", "ENOMEM",
+		"EPERM", "ESRCH", "anything else",
+	};
+
+	note("%-16s %12s %12s", "outcome", "readv", "writev");
+	for (int i = 0; i < NR_OUTCOMES; i++)
+		note("%-16s %12" PRIu64 " %12" PRIu64, names[i], n[0][i],
+		     n[1][i]);
+}
+
 uint64_t mix64(uint64_t x)
 {
 	x += 0x9e3779b97f4a7c15ULL;

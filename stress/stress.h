@@ -74,6 +74,19 @@ void require_cma(int tests);
 
 const char *errno_name(int err);
 
+/*
+ * What a call returned: the whole count, less (a partial transfer, or
+ * more than asked: OUT_OTHER), or an error.
+ */
+enum outcome {
+	OUT_FULL, OUT_PARTIAL, OUT_EFAULT, OUT_EINVAL, OUT_ENOMEM, OUT_EPERM,
+	OUT_ESRCH, OUT_OTHER, NR_OUTCOMES
+};
+
+enum outcome outcome_of(ssize_t ret, size_t want, int err);
+/* Outcome counts, [0] of process_vm_readv, [1] of process_vm_writev. */
+void print_outcomes(uint64_t (*n)[NR_OUTCOMES]);
+
 /* Random numbers: xorshift64*, seeded through splitmix64. */
 struct rng {
 	uint64_t s;
