@@ -221,6 +221,8 @@ enum outcome outcome_of(ssize_t ret, size_t want, int err)
 	case ENOMEM:	return OUT_ENOMEM;
 	case EPERM:	return OUT_EPERM;
 	case ESRCH:	return OUT_ESRCH;
+	case EBADF:	return OUT_EBADF;
+	case EAGAIN:	return OUT_EAGAIN;
 	}
 	return OUT_OTHER;
 }
@@ -229,7 +231,7 @@ void print_outcomes(uint64_t (*n)[NR_OUTCOMES])
 {
 	static const char *const names[NR_OUTCOMES] = {
 		"full count", "partial count", "EFAULT", "EINVAL", "ENOMEM",
-		"EPERM", "ESRCH", "anything else",
+		"EPERM", "ESRCH", "EBADF", "EAGAIN", "anything else",
 	};
 
 	note("%-16s %12s %12s", "outcome", "readv", "writev");

@@ -80,8 +80,10 @@ const char *errno_name(int err);
  */
 enum outcome {
 	OUT_FULL, OUT_PARTIAL, OUT_EFAULT, OUT_EINVAL, OUT_ENOMEM, OUT_EPERM,
-	OUT_ESRCH, OUT_OTHER, NR_OUTCOMES
+	OUT_ESRCH, OUT_EBADF, OUT_EAGAIN, OUT_OTHER, NR_OUTCOMES
 };
+
+#define OUTCOME(o)	(1u << (o))
 
 enum outcome outcome_of(ssize_t ret, size_t want, int err);
 /* Outcome counts, [0] of process_vm_readv, [1] of process_vm_writev. */
