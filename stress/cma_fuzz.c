@@ -103,6 +103,7 @@ static uintptr_t faulting[16];		/* addresses that fault for us */
 static unsigned int nfaulting;
 static double deadline;
 static const char *who = "root";
+static bool user_4g;			/* a 32-bit program, 64-bit kernel */
 
 /* ---- Setup ---- */
 
@@ -148,6 +149,17 @@ static void setup_addresses(void)
 		0x8000000000000000ULL, 0xfffffffffffff000ULL,
 	};
 
+	/* Is 3 GiB and up user space (a 64-bit kernel) or the kernel's? */
+	if (sizeof(long) == 4) {
+		void *p = mmap((void *)0xc0000000UL, page, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS |
+			       MAP_FIXED_NOREPLACE, -1, 0);
+
+		user_4g = p == (void *)0xc0000000UL ||
+			  (p == MAP_FAILED && errno == EEXIST);
+		if (p != MAP_FAILED)
+			munmap(p, page);
+	}
 	for (unsigned int i = 0; i < sizeof(candidates) / sizeof(*candidates);
 	     i++)
 		if ((uintptr_t)candidates[i] == candidates[i])
@@ -333,9 +345,9 @@ static bool inside(const struct iovec *v, const char *buf, size_t len)
 /*
  * What access_ok() says, whatever the kernel: on 64 bits a start from 2^63
  * on is never user space; an end up to 2^46 always is, and in between it
- * depends (6.1 checks the end, newer x86 only the start).  32-bit programs
- * may run on a 64-bit kernel (all 4 GiB are user space) or a 32-bit one
- * (2 or 3 GiB).
+ * depends (6.1 checks the end, newer x86 only the start).  A 32-bit
+ * program on a 64-bit kernel has all 4 GiB (and a length under 2 GiB
+ * cannot reach the kernel); on a 32-bit kernel user space ends at 3 GiB.
  */
 static enum access element_access(const struct iovec *v)
 {
@@ -346,7 +358,9 @@ static enum access element_access(const struct iovec *v)
 			return ACC_FAIL;
 		return end < base || end >> 46 ? ACC_UNKNOWN : ACC_OK;
 	}
-	return end > 0x80000000ULL ? ACC_UNKNOWN : ACC_OK;
+	if (user_4g || end <= 0xbfff0000ULL)
+		return ACC_OK;
+	return base >= 0xc0001000ULL ? ACC_FAIL : ACC_UNKNOWN;
 }
 
 static unsigned long random_count(struct rng *r)
@@ -676,9 +690,10 @@ int main(int argc, char **argv)
 	start = now();
 	deadline = start + opt.secs;
 	note("targets: self %d, live child %d, zombie %d, reaped %d;"
-	     " %u faulting addresses", targets[T_SELF].pid,
+	     " %u faulting addresses%s", targets[T_SELF].pid,
 	     targets[T_CHILD].pid, targets[T_ZOMBIE].pid,
-	     targets[T_REAPED].pid, nfaulting);
+	     targets[T_REAPED].pid, nfaulting,
+	     user_4g ? "; 32-bit on a 64-bit kernel" : "");
 
 	if (!geteuid()) {
 		nobody_pid = fork_or_bail();
