@@ -232,7 +232,7 @@ static void advise(struct target *t, unsigned int first, unsigned int n)
 }
 
 /* A child that writes some pages (breaking copy-on-write) and exits. */
-static void fork_child(struct target *t, unsigned int first, unsigned int n)
+static void fork_writer(struct target *t, unsigned int first, unsigned int n)
 {
 	pid_t pid = fork();
 
@@ -314,7 +314,7 @@ static void target_main(unsigned int gen)
 		else if (r < 85)
 			fill_region(pg_addr(first), (size_t)n * page);
 		else if (r < 90)
-			fork_child(&t, first, n);
+			fork_writer(&t, first, n);
 		else if (mmap(pg_addr(first), (size_t)n * page,
 			      PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
@@ -332,10 +332,8 @@ static void target_main(unsigned int gen)
 
 static pid_t spawn_target(unsigned int gen)
 {
-	pid_t pid = fork();
+	pid_t pid = fork_child();
 
-	if (pid < 0)
-		bail(errno, "fork target");
 	if (!pid)
 		target_main(gen);
 	return pid;
@@ -516,9 +514,7 @@ static void kill_one(struct rng *r, struct kill_stats *ks)
 
 	if (pipe(fds))
 		bail(errno, "pipe");
-	pid = fork();
-	if (pid < 0)
-		bail(errno, "fork");
+	pid = fork_child();
 	if (!pid) {
 		close(fds[0]);
 		victim(r, fds[1], parent,
@@ -697,9 +693,7 @@ static bool sane(void)
 
 	if (pipe(fds))
 		bail(errno, "pipe");
-	pid = fork();
-	if (pid < 0)
-		bail(errno, "fork");
+	pid = fork_child();
 	if (!pid) {
 		if (mmap(region, region_len, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
@@ -750,14 +744,14 @@ int main(int argc, char **argv)
 	     kill_ms);
 
 	rng_seed(&r, opt.seed, 0);
+	/* The run, a killed caller's 5 s, a stuck target switch's 30 s. */
+	watchdog(opt.secs, 120);
 	start = now();
 	deadline = start + opt.secs;
 	next_kill = start;
 	ctl->target = spawn_target(++targets);
 	for (i = 0; i < ncallers; i++) {
-		callers[i] = fork();
-		if (callers[i] < 0)
-			bail(errno, "fork");
+		callers[i] = fork_child();
 		if (!callers[i])
 			caller_main(i);
 	}

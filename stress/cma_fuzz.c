@@ -48,6 +48,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -169,15 +170,6 @@ static void setup_addresses(void)
 	faulting[nfaulting++] = (uintptr_t)rscratch + scratch_len + 7;
 }
 
-static pid_t fork_or_bail(void)
-{
-	pid_t pid = fork();
-
-	if (pid < 0)
-		bail(errno, "fork");
-	return pid;
-}
-
 static int pidfd_open_or_not(pid_t pid)
 {
 #ifdef SYS_pidfd_open
@@ -206,20 +198,20 @@ static void setup_targets(void)
 	pid_t pid;
 
 	t[T_SELF] = (struct target){ "self", getpid(), -1, true, 0 };
-	pid = fork_or_bail();
+	pid = fork_child();
 	if (!pid) {
 		for (;;)
 			pause();
 	}
 	t[T_CHILD] = (struct target){ "live child", pid, -1, true, 0 };
-	pid = fork_or_bail();
+	pid = fork_child();
 	if (!pid)
 		_exit(0);
 	/* Exited but not reaped: no mm any more. */
 	if (waitid(P_PID, pid, &(siginfo_t){ 0 }, WEXITED | WNOWAIT))
 		bail(errno, "waitid");
 	t[T_ZOMBIE] = (struct target){ "zombie", pid, -1, false, ESRCH };
-	pid = fork_or_bail();
+	pid = fork_child();
 	if (!pid)
 		_exit(0);
 	waitpid(pid, NULL, 0);
@@ -632,6 +624,8 @@ static void nobody(void)
 	if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
 	    setresuid(65534, 65534, 65534))
 		bail(errno, "becoming nobody");
+	/* Changing credentials cleared fork_child()'s death signal. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	who = "nobody";
 	for (int i = 0; i < NR_TARGETS; i++) {
 		struct target *t = &targets[i];
@@ -687,6 +681,7 @@ int main(int argc, char **argv)
 	require_cma(1);
 	print_header(&opt);
 	setup();
+	watchdog(opt.secs, 120);
 	start = now();
 	deadline = start + opt.secs;
 	note("targets: self %d, live child %d, zombie %d, reaped %d;"
@@ -696,7 +691,7 @@ int main(int argc, char **argv)
 	     user_4g ? "; 32-bit on a 64-bit kernel" : "");
 
 	if (!geteuid()) {
-		nobody_pid = fork_or_bail();
+		nobody_pid = fork_child();
 		if (!nobody_pid)
 			nobody();
 	}

@@ -816,13 +816,13 @@ int main(int argc, char **argv)
 	note("%u workers x %u threads, %u pages of %zu bytes each%s", nprocs,
 	     nthreads, npages, page, pressure_mib ? ", memory pressure" : "");
 
+	/* Workers that hang are killed at +60 s; this is for the parent. */
+	watchdog(opt.secs, 120);
 	start = now();
 	deadline = start + opt.secs;
 	for (unsigned int i = 0; i < nprocs; i++) {
-		pid_t pid = fork();
+		pid_t pid = fork_child();
 
-		if (pid < 0)
-			bail(errno, "fork");
 		if (!pid) {
 			me = i;
 			worker();

@@ -115,6 +115,18 @@ unsigned int rng_split(struct rng *r, size_t len, size_t *out,
 double now(void);
 void sleep_us(unsigned long us);
 
+/*
+ * fork(); the child dies with its parent (PR_SET_PDEATHSIG), so a failed
+ * or killed run leaves nothing behind.  Bails out on failure.
+ */
+pid_t fork_child(void);
+/*
+ * The last resort against a hang: SIGALRM, whose default action kills
+ * even a process waiting killably in the kernel, @grace seconds after
+ * the run's @secs.
+ */
+void watchdog(double secs, double grace);
+
 /* MAP_SHARED | MAP_ANONYMOUS memory, zeroed; bails out on failure. */
 void *shared_alloc(size_t len);
 /* MAP_PRIVATE | MAP_ANONYMOUS read-write memory; bails out on failure. */
