@@ -95,7 +95,6 @@ struct thread {
 	unsigned char *buf, *expect;
 	size_t buf_len;
 	struct worker_stats st;
-	unsigned int reports;
 };
 
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -111,13 +110,14 @@ static char *page_addr(unsigned int owner, unsigned int pg)
 	return region + owner * slice_len + (size_t)pg * page;
 }
 
-/* The pattern word @w of page @pg of slice @owner at generation @gen. */
+/* The key of page @pg of slice @owner at generation @gen. */
 static uint64_t page_key(unsigned int owner, unsigned int pg, uint32_t gen)
 {
 	return mix64(opt.seed ^ ((uint64_t)owner << 56) ^
 		     ((uint64_t)pg << 32) ^ gen);
 }
 
+/* Its word @w: zero for a zeroed page, else a hash of key and index. */
 static uint64_t pattern(uint64_t key, uint32_t gen, size_t w)
 {
 	if (gen & GEN_ZERO)
@@ -646,6 +646,19 @@ static void worker(void)
 	exit(st->data_errors || st->call_errors);
 }
 
+/* The parent's copy of the region must still be generation 0 too. */
+static uint64_t check_parent_copy(void)
+{
+	struct thread t = { .id = 0 };
+
+	t.expect = private_alloc(page);
+	me = -1;
+	for (unsigned int o = 0; o < nprocs; o++)
+		for (unsigned int p = 0; p < npages; p++)
+			check_page(&t, "parent's copy", o, p, 0);
+	return t.st.data_errors;
+}
+
 /* ---- Memory pressure (-m) ---- */
 
 static unsigned long meminfo_kib(const char *field)
@@ -854,17 +867,7 @@ int main(int argc, char **argv)
 				 status_str(status));
 		}
 	}
-	/* The parent's copy of the region is untouched generation 0 too. */
-	{
-		struct thread t = { .id = 0 };
-
-		t.expect = private_alloc(page);
-		me = -1;
-		for (unsigned int o = 0; o < nprocs; o++)
-			for (unsigned int p = 0; p < npages; p++)
-				check_page(&t, "parent's copy", o, p, 0);
-		ctl->stats[0].data_errors += t.st.data_errors;
-	}
+	ctl->stats[0].data_errors += check_parent_copy();
 	summary(now() - start, failures, why);
 	return failures || ctl->stats[0].data_errors ? 1 : 0;
 }
