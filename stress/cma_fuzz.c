@@ -158,6 +158,9 @@ static void setup_addresses(void)
 
 		user_4g = p == (void *)0xc0000000UL ||
 			  (p == MAP_FAILED && errno == EEXIST);
+#if defined(__x86_64__) && defined(__ILP32__)
+		user_4g = true;		/* x32: always a 64-bit kernel */
+#endif
 		if (p != MAP_FAILED)
 			munmap(p, page);
 	}
@@ -358,8 +361,8 @@ static enum access element_access(const struct iovec *v)
 static unsigned long random_count(struct rng *r)
 {
 	static const unsigned long odd[] = {
-		UIO_MAXIOV, UIO_MAXIOV + 1, UIO_MAXIOV * 2, LONG_MAX,
-		ULONG_MAX, (unsigned long)INT_MAX + 1,
+		UIO_MAXIOV - 1, UIO_MAXIOV, UIO_MAXIOV + 1, UIO_MAXIOV * 2,
+		LONG_MAX, ULONG_MAX, (unsigned long)INT_MAX + 1,
 	};
 	unsigned int c = rng_below(r, 100);
 
