@@ -450,13 +450,13 @@ static void caller_main(unsigned int who)
 		st->n[write][out]++;
 		if (!(OUTCOME(out) & ALLOWED)) {
 			st->bad++;
-			if (reports++ < 8)
+			if (reports++ < max_reports)
 				note("caller %u: %s of %zu bytes returned %zd"
 				     " (%s)", who, write ? "writev" : "readv",
 				     c.len, ret, ret < 0 ? errno_name(err) :
 				     "more than asked");
 		} else if (!write && !check_read(&c, buf, ret < 0 ? 0 : ret,
-						 who, reports < 8)) {
+						 who, reports < max_reports)) {
 			st->data_errors++;
 			reports++;
 		}

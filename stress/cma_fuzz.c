@@ -63,7 +63,6 @@
 #define PVM_KNOWN	(PVM_PIDFD | PVM_NOWAIT)
 
 #define SCRATCH_PAGES	8
-#define MAX_REPORTS	10
 
 /* Every errno mainline can return from these calls. */
 #define MAINLINE (OUTCOME(OUT_FULL) | OUTCOME(OUT_PARTIAL) | \
@@ -614,7 +613,7 @@ static void fuzz(struct fuzz_stats *st, uint64_t stream)
 				 errno_name(-want));
 		else
 			snprintf(why, sizeof(why), "mainline: %zd", want);
-		if (st->failures++ < MAX_REPORTS)
+		if (st->failures++ < max_reports)
 			report(&c, ret, err, why);
 	}
 }

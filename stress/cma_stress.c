@@ -58,7 +58,6 @@
 #define MAX_PAGES	8	/* per copy */
 #define MAX_PIECES	64	/* iovecs per side */
 #define GEN_ZERO	0x80000000u	/* flag: the page is zeroes */
-#define MAX_REPORTS	8	/* data errors printed per worker */
 
 struct page_ctl {
 	int lock;		/* 0: free, -1: write locked, n > 0: n readers */
@@ -309,7 +308,7 @@ static bool check(struct thread *t, const char *what, const struct span *sp,
 		;
 	t->st.data_errors++;
 	pthread_mutex_lock(&report_lock);
-	if (reports++ < MAX_REPORTS) {
+	if (reports++ < max_reports) {
 		at = off + first;
 		word = at - at % 8;
 		pg = at / page;
@@ -343,7 +342,7 @@ static bool call_failed(struct thread *t, const char *what, ssize_t ret,
 		return false;
 	t->st.call_errors++;
 	pthread_mutex_lock(&report_lock);
-	if (reports++ < MAX_REPORTS) {
+	if (reports++ < max_reports) {
 		if (ret < 0)
 			printf("# worker %d thread %u: %s of %zu bytes: %s\n",
 			       me, t->id, what, want, errno_name(err));

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 
 const char *prog = "cma";
 size_t page;
+unsigned int max_reports = 8;
 
 void stress_init(const char *name)
 {
@@ -71,6 +73,7 @@ bool common_opt(struct common_opts *o, int opt, const char *arg)
 		return true;
 	case 'v':
 		o->verbose++;
+		max_reports = UINT_MAX;
 		return true;
 	}
 	return false;
@@ -82,7 +85,7 @@ void print_common_usage(void)
 		"  -t SECS   run for SECS seconds\n"
 		"  -n CALLS  stop after CALLS system calls (0: no limit)\n"
 		"  -s SEED   replay with this seed (printed by every run)\n"
-		"  -v        more output\n");
+		"  -v        describe every failure, not only the first 8\n");
 }
 
 void print_header(const struct common_opts *o)

@@ -27,6 +27,9 @@ struct common_opts {
 	int verbose;
 };
 
+/* Failures each process describes: 8, or all with -v. */
+extern unsigned int max_reports;
+
 extern const char *prog;	/* program name, for messages */
 extern size_t page;		/* sysconf(_SC_PAGESIZE) */
 
