@@ -715,15 +715,55 @@ TEST_F(leader, live_thread_id_reaches_the_memory)
 /*
  * Yama: with ptrace_scope 1, only descendants (or processes the target
  * named with PR_SET_PTRACER) may be accessed without CAP_SYS_PTRACE; with
- * 2, only with CAP_SYS_PTRACE; with 3, never.  Here the caller is a
- * sibling of its target, both with uid NOBODY.
+ * 2, only with CAP_SYS_PTRACE; with 3, never.  Callers and targets have
+ * uid NOBODY.  Each test sets ptrace_scope, and restores it afterwards.
  */
+#define YAMA_SCOPE "/proc/sys/kernel/yama/ptrace_scope"
+
 #ifndef PR_SET_PTRACER
 #define PR_SET_PTRACER 0x59616d61
 #endif
 #ifndef PR_SET_PTRACER_ANY
 #define PR_SET_PTRACER_ANY ((unsigned long)-1)
 #endif
+
+static int set_yama_scope(int scope)
+{
+	char buf[8];
+	int fd, len, ret;
+
+	fd = open(YAMA_SCOPE, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	len = snprintf(buf, sizeof(buf), "%d", scope);
+	ret = write(fd, buf, len) == len ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+/*
+ * The test may drop its privileges: a root child restores the scope when
+ * the test closes @fd, or dies.
+ */
+static pid_t start_restorer(int scope, int *fd)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(p[1]);
+		while (read(p[0], &c, 1) > 0)
+			;
+		_exit(set_yama_scope(scope) ? 1 : 0);
+	}
+	close(p[0]);
+	*fd = p[1];
+	return pid;
+}
 
 static int become_nobody_ptraceable(const void *arg)
 {
@@ -738,30 +778,82 @@ FIXTURE(yama)
 {
 	struct cma_peer peer;
 	char *remote;
-	int scope;
+	int old_scope;	/* to restore; -1 if left alone */
+	pid_t restorer;	/* restores it once ... */
+	int restore_fd;	/* ... this is closed */
+	const char *skip;
 };
 
 FIXTURE_VARIANT(yama)
 {
+	int scope;
+	bool descendant;	/* the caller is the target's parent */
 	bool ptracer_any;	/* the target allows any ptracer */
+	int error;
 };
 
-FIXTURE_VARIANT_ADD(yama, sibling)
+FIXTURE_VARIANT_ADD(yama, scope_0_allows_a_sibling)
 {
-	.ptracer_any = false,
+	.scope = 0,
+	.error = 0,
 };
 
-FIXTURE_VARIANT_ADD(yama, sibling_allowed_by_pr_set_ptracer)
+FIXTURE_VARIANT_ADD(yama, scope_1_allows_a_descendant)
 {
+	.scope = 1,
+	.descendant = true,
+	.error = 0,
+};
+
+FIXTURE_VARIANT_ADD(yama, scope_1_denies_a_sibling)
+{
+	.scope = 1,
+	.error = EPERM,
+};
+
+FIXTURE_VARIANT_ADD(yama, scope_1_allows_a_sibling_named_by_pr_set_ptracer)
+{
+	.scope = 1,
 	.ptracer_any = true,
+	.error = 0,
+};
+
+FIXTURE_VARIANT_ADD(yama, scope_2_denies_a_descendant)
+{
+	.scope = 2,
+	.descendant = true,
+	.error = EPERM,
+};
+
+FIXTURE_VARIANT_ADD(yama, scope_2_ignores_pr_set_ptracer)
+{
+	.scope = 2,
+	.ptracer_any = true,
+	.error = EPERM,
 };
 
 FIXTURE_SETUP(yama)
 {
 	peer_init(&self->peer);
-	self->scope = yama_scope();
-	if (geteuid() || self->scope < 0)
+	self->old_scope = -1;
+	self->restorer = 0;
+	self->skip = NULL;
+	if (geteuid()) {
+		self->skip = "needs root to set up the credentials";
 		return;
+	}
+	if (yama_scope() < 0) {
+		self->skip = "Yama is not available";
+		return;
+	}
+	if (yama_scope() > 2) {
+		self->skip = "Yama ptrace_scope 3 cannot be lowered";
+		return;
+	}
+	self->old_scope = yama_scope();
+	self->restorer = start_restorer(self->old_scope, &self->restore_fd);
+	ASSERT_LT(0, self->restorer);
+	ASSERT_EQ(0, set_yama_scope(variant->scope));
 	ASSERT_EQ(0, map_pattern(&self->remote, page_size(), REMOTE_SEED));
 	ASSERT_EQ(0, peer_start(&self->peer, true,
 				variant->ptracer_any ?
@@ -770,7 +862,27 @@ FIXTURE_SETUP(yama)
 
 FIXTURE_TEARDOWN(yama)
 {
+	int status;
+
 	EXPECT_EQ(0, peer_stop(&self->peer));
+	if (self->restorer > 0) {
+		close(self->restore_fd);
+		EXPECT_EQ(self->restorer, waitpid(self->restorer, &status, 0));
+		EXPECT_EQ(0, status);
+		EXPECT_EQ(self->old_scope, yama_scope());
+	}
+}
+
+/* Read @len bytes at @addr in @target: 0 or an errno value. */
+static int read_target(pid_t target, void *addr, size_t len)
+{
+	struct iovec l = iov(malloc(len), len), r = iov(addr, len);
+	int err = 0;
+
+	if (sys_process_vm_readv(target, &l, 1, &r, 1, 0) != (ssize_t)len)
+		err = errno;
+	free(l.iov_base);
+	return err;
 }
 
 /*
@@ -779,21 +891,18 @@ FIXTURE_TEARDOWN(yama)
  */
 static int read_from_sibling(pid_t target, void *addr, size_t len)
 {
-	char *buf = malloc(len);
-	struct iovec l = iov(buf, len), r = iov(addr, len);
 	int fds[2], err;
 	pid_t pid;
 
-	if (!buf || pipe(fds))
+	if (pipe(fds))
 		return -1;
 	pid = fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
 		err = become(&nobody);
-		if (!err && sys_process_vm_readv(target, &l, 1, &r, 1, 0) !=
-			    (ssize_t)len)
-			err = errno;
+		if (!err)
+			err = read_target(target, addr, len);
 		_exit(write_full(fds[1], &err, sizeof(err)) ? 1 : 0);
 	}
 	close(fds[1]);
@@ -801,24 +910,26 @@ static int read_from_sibling(pid_t target, void *addr, size_t len)
 		err = EPIPE;
 	close(fds[0]);
 	waitpid(pid, NULL, 0);
-	free(buf);
 	return err;
 }
 
-TEST_F(yama, non_descendant_access_follows_ptrace_scope)
+TEST_F(yama, readv_follows_ptrace_scope)
 {
-	int expected;
+	size_t len = page_size();
+	int err;
 
-	if (geteuid())
-		SKIP(return, "needs root to set up the credentials");
-	if (self->scope < 0)
-		SKIP(return, "Yama is not available");
-	if (variant->ptracer_any)
-		expected = self->scope >= 2 ? EPERM : 0;
-	else
-		expected = self->scope >= 1 ? EPERM : 0;
-	ASSERT_EQ(expected, read_from_sibling(self->peer.pid, self->remote,
-					      page_size()));
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	if (variant->descendant) {
+		ASSERT_EQ(0, become(&nobody));
+		err = read_target(self->peer.pid, self->remote, len);
+	} else {
+		err = read_from_sibling(self->peer.pid, self->remote, len);
+	}
+	ASSERT_EQ(variant->error, err) {
+		TH_LOG("errno %d (%s), expected %d", err, strerror(err),
+		       variant->error);
+	}
 }
 
 TEST_HARNESS_MAIN
