@@ -207,8 +207,9 @@ cmd_refresh() {
 	[ -d "$tree/.git" ] || die "no $tree: nothing to refresh"
 	local tmp f old
 	# Both sides changed: writing the tree back would undo the repo's edits.
-	if [ -f "$stamp" ] && [ "$(inputs_hash)" != "$(cut -d' ' -f1 "$stamp")" ]; then
-		die "the repo's series files changed since build/linux was last synced, and refresh would overwrite them; put the tree's work aside (git -C build/linux stash, or note the commits), run 'make tree', then redo it there"
+	if [ -z "${FORCE:-}" ] && [ -f "$stamp" ] &&
+	   [ "$(inputs_hash)" != "$(cut -d' ' -f1 "$stamp")" ]; then
+		die "the repo's series files changed since build/linux was last synced, and refresh would overwrite them; put the tree's work aside (git -C build/linux stash, or note the commits), run 'make tree', then redo it there (or, once the tree has the repo's edits too, 'make refresh FORCE=1')"
 	fi
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' RETURN
