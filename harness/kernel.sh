@@ -1,6 +1,7 @@
 #!/bin/bash
 # harness/kernel.sh TARGET: build TARGET's kernel in build/out/TARGET from
-# allnoconfig plus config/common.config and config/TARGET.config.
+# allnoconfig plus config/common.config and config/TARGET.config, and its
+# uapi headers in build/out/TARGET/usr/include.
 #
 # The config is regenerated only when the fragments, the toolchain or the
 # tree's Kconfig files change; otherwise this is an incremental kbuild.
@@ -63,6 +64,7 @@ else
 	check_config "$frag"
 	echo "$stamp" > "$out/.stamp"
 fi
-kmake "${image##*/}"
+# The image, and the uapi headers the selftests build against.
+kmake "${image##*/}" headers
 check_config "$frag"
 echo "kernel.sh: $target: $out/$image"

@@ -3,7 +3,7 @@
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 H=$top/harness
-tree=$top/build/linux
+tree=${KERNEL_TREE:-$top/build/linux}	# another tree, e.g. a clone at "base"
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-1200}
 PROG_TIMEOUT=${PROG_TIMEOUT:-300}
 
@@ -21,17 +21,20 @@ target_load() {
 	read -r target arch cross image qemu machine cpu console result abis_str <<< "$line"
 	read -r -a abis <<< "$abis_str"
 	[ "$cross" != - ] || cross=
-	out=$top/build/out/$target
+	out=${KERNEL_OUT:-$top/build/out}/$target
 }
 
-# build_user ABI=CC [OUT]: the static guest programs for one user ABI, in
+# build_user ABI=CC: the static guest programs for one user ABI, in
 # build/user/ABI: init, demo, and tests/ with smoke plus every program the
-# tree's tools/testing/selftests/cma builds (when that directory exists).
+# tree's tools/testing/selftests/cma builds (when that directory exists),
+# against the uapi headers of the loaded target's kernel (as the top-level
+# selftests Makefile would pass them).
 build_user() {
 	local abi=${1%%=*} cc="ccache ${1#*=}" dir=$top/build/user/${1%%=*}
 	local cma=$tree/tools/testing/selftests/cma stamp prog
 	local cflags="-static -O2 -Wall -Wextra -Werror"
 
+	rm -rf "$dir/tests"	# no stale programs from an earlier tree
 	mkdir -p "$dir/tests" "$dir/cma"
 	for prog in init demo; do
 		$cc $cflags -o "$dir/$prog" "$H/$prog.c" || return
@@ -43,7 +46,8 @@ build_user() {
 	# It must not write into the tree: build/linux is not ours.
 	stamp=$dir/cma/.started
 	touch "$stamp"
-	make -s -C "$cma" OUTPUT="$dir/cma" CC="$cc" LDFLAGS=-static || return
+	make -s -C "$cma" OUTPUT="$dir/cma" CC="$cc" LDFLAGS=-static \
+		KHDR_INCLUDES="-isystem $out/usr/include" || return
 	[ -z "$(find "$cma" -newer "$stamp" -print -quit)" ] ||
 		die "selftests/cma build wrote into the source tree: $(find "$cma" -newer "$stamp")"
 	for prog in $(make -s -C "$cma" OUTPUT="$dir/cma" emit_tests | sed 's/^[^:]*://'); do
@@ -84,14 +88,15 @@ file /init $top/build/user/${abis[0]%%=*}/init 755 0 0"
 # boot INITRD RESULT: run the loaded target's kernel under QEMU, for at
 # most BOOT_TIMEOUT seconds, and each guest program for at most
 # PROG_TIMEOUT; the console goes to stdout, the results channel to RESULT.
-# BOOT_ARGS is added to the kernel command line.
+# BOOT_ARGS is added to the kernel command line.  768M: THP turns itself
+# off below 512M, and 32-bit kernels have no HIGHMEM to use more.
 boot() {
 	local initrd=$1 res=$2
 
 	rm -f "$res"
 	timeout --foreground "$BOOT_TIMEOUT" "qemu-system-$qemu" \
 		-nodefaults -nographic -no-reboot -monitor none \
-		-M "$machine" -cpu "$cpu" -smp 2 -m 512M \
+		-M "$machine" -cpu "$cpu" -smp 2 -m 768M \
 		-serial stdio \
 		-chardev file,id=result,path="$res" -serial chardev:result \
 		-kernel "$out/$image" -initrd "$initrd" \
