@@ -6,12 +6,15 @@
 #   make tree             build/linux = base + series (make refresh writes back)
 #   make series           the mailable series in build/series/
 #   make series-check     checkpatch, refresh round trip, bisectable build
+#   make bench            ours against mainline's CMA, same QEMU, same binary
+#   make check-debug      selftests + stress under KASAN, lockdep, kmemleak...
 
 TARGETS ?= x86_64 i386 ppc64 ppc64le ppc32
+TARGETS_DEBUG ?= x86_64
 TARGET  ?= x86_64
 H := harness
 
-.PHONY: all deps base tree refresh series series-check kernel check run clean
+.PHONY: all deps base tree refresh series series-check kernel check run bench check-debug clean
 all: check
 
 deps:
@@ -40,6 +43,12 @@ check: tree
 
 run: tree
 	@$(H)/run.sh
+
+bench: tree
+	@$(H)/bench.sh
+
+check-debug: tree
+	@$(H)/check-debug.sh $(TARGETS_DEBUG)
 
 clean:
 	rm -rf build/out build/user build/series

@@ -276,7 +276,8 @@ cmd_check() {
 	for c in $(git -C "$chk" rev-list --reverse base..HEAD); do
 		n=$((n + 1))
 		git -C "$chk" checkout -q "$c"
-		if KSRC=$chk KOUT=$top/build/out/bisect "$top/harness/kernel.sh" x86_64 > "$tmp/build" 2>&1; then
+		if KERNEL_TREE=$chk BUILD_DIR=$top/build/bisect \
+		   "$top/harness/kernel.sh" x86_64 > "$tmp/build" 2>&1; then
 			echo "build ok at $n: $(git -C "$chk" log -1 --format=%s)"
 		else
 			echo "build FAIL at $n: $(git -C "$chk" log -1 --format=%s)"
