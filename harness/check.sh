@@ -16,7 +16,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 [ $# -gt 0 ] || set -- $(all_targets)
-mkdir -p "$top/build/logs"
+mkdir -p "$build/logs"
 declare -A built	# ABI -> 1 once its programs are built in this run
 lines=() pass=0 fail=0 skip=0 bad_targets=0
 kernel_trouble='Kernel panic|Oops|BUG:|WARNING:|Unable to handle kernel|Call Trace'
@@ -65,8 +65,8 @@ judge() {
 
 for t in "$@"; do
 	target_load "$t"
-	blog=$top/build/logs/$t.build.log log=$top/build/logs/$t.log res=$top/build/logs/$t.result
-	echo "check: $t: building kernel and user programs (log: build/logs/$t.build.log)" >&2
+	blog=$build/logs/$t.build.log log=$build/logs/$t.log res=$build/logs/$t.result
+	echo "check: $t: building kernel and user programs (log: ${blog#$top/})" >&2
 	start=$(date +%s)
 	ok=1
 	"$H/kernel.sh" "$t" > "$blog" 2>&1 || ok=
@@ -78,14 +78,14 @@ for t in "$@"; do
 	[ -z "$ok" ] || make_initrd "$out/initrd.cpio" >> "$blog" 2>&1 || ok=
 	booted=$(date +%s)
 	if [ -z "$ok" ]; then
-		lines+=("$t: build FAILED, see build/logs/$t.build.log (build $((booted - start))s)")
+		lines+=("$t: build FAILED, see ${blog#$top/} (build $((booted - start))s)")
 		grep -E 'error|Error|kernel.sh:|  CONFIG_' "$blog" | head -10 | sed 's/^/  /' >&2
 		fail=$((fail + 1)) bad_targets=$((bad_targets + 1))
 		echo "${lines[-1]}"
 		continue
 	fi
 
-	echo "check: $t: booting (console: build/logs/$t.log)" >&2
+	echo "check: $t: booting (console: ${log#$top/})" >&2
 	rm -f "$res"
 	boot "$out/initrd.cpio" "$res" > "$log" 2>&1
 	rc=$?

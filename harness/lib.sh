@@ -3,7 +3,10 @@
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 H=$top/harness
-tree=${KERNEL_TREE:-$top/build/linux}	# another tree, e.g. a clone at "base"
+# KERNEL_TREE and BUILD_DIR run the harness on another tree (e.g. a clone
+# checked out at "base") without touching build/.
+tree=${KERNEL_TREE:-$top/build/linux}
+build=${BUILD_DIR:-$top/build}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-1200}
 PROG_TIMEOUT=${PROG_TIMEOUT:-300}
 
@@ -21,7 +24,7 @@ target_load() {
 	read -r target arch cross image qemu machine cpu console result abis_str <<< "$line"
 	read -r -a abis <<< "$abis_str"
 	[ "$cross" != - ] || cross=
-	out=${KERNEL_OUT:-$top/build/out}/$target
+	out=$build/out/$target
 }
 
 # build_user ABI=CC: the static guest programs for one user ABI, in
@@ -30,7 +33,7 @@ target_load() {
 # against the uapi headers of the loaded target's kernel (as the top-level
 # selftests Makefile would pass them).
 build_user() {
-	local abi=${1%%=*} cc="ccache ${1#*=}" dir=$top/build/user/${1%%=*}
+	local abi=${1%%=*} cc="ccache ${1#*=}" dir=$build/user/${1%%=*}
 	local cma=$tree/tools/testing/selftests/cma stamp prog
 	local cflags="-static -O2 -Wall -Wextra -Werror"
 
@@ -60,7 +63,7 @@ build_user() {
 # native ABI's init) and /tests/ABI/* for every ABI of the loaded target.
 # PROGRAM, if given, replaces the tests: it becomes /tests/ABI/PROGRAM alone.
 make_initrd() {
-	local cpio=$1 only=${2:-} spec a abi f gen=$top/build/user/gen_init_cpio
+	local cpio=$1 only=${2:-} spec a abi f gen=$build/user/gen_init_cpio
 
 	[ -x "$gen" ] && [ "$gen" -nt "$tree/usr/gen_init_cpio.c" ] ||
 		gcc -O2 -o "$gen" "$tree/usr/gen_init_cpio.c" || return
@@ -70,15 +73,15 @@ dir /proc 755 0 0
 dir /sys 755 0 0
 dir /tmp 1777 0 0
 dir /tests 755 0 0
-file /init $top/build/user/${abis[0]%%=*}/init 755 0 0"
+file /init $build/user/${abis[0]%%=*}/init 755 0 0"
 	for a in "${abis[@]}"; do
 		abi=${a%%=*}
 		spec+=$'\n'"dir /tests/$abi 755 0 0"
 		if [ -n "$only" ]; then
-			spec+=$'\n'"file /tests/$abi/$only $top/build/user/$abi/$only 755 0 0"
+			spec+=$'\n'"file /tests/$abi/$only $build/user/$abi/$only 755 0 0"
 			break
 		fi
-		for f in "$top/build/user/$abi/tests"/*; do
+		for f in "$build/user/$abi/tests"/*; do
 			spec+=$'\n'"file /tests/$abi/${f##*/} $f 755 0 0"
 		done
 	done
