@@ -45,7 +45,7 @@ check_config() {
 	[ ${#bad[@]} = 0 ] && [ ${#missing[@]} = 0 ] && return
 	echo "kernel.sh: $target: config fragment options that did not reach $out/.config:" >&2
 	[ ${#bad[@]} = 0 ] || printf '  %s\n' "${bad[@]}" >&2
-	[ ${#missing[@]} = 0 ] || printf '  %s (no such symbol in build/linux)\n' "${missing[@]}" >&2
+	[ ${#missing[@]} = 0 ] || printf '  %s (no such symbol in ${tree#$top/})\n' "${missing[@]}" >&2
 	exit 1
 }
 
