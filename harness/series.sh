@@ -255,10 +255,11 @@ cmd_check() {
 	TREE=$chk "$0" sync > /dev/null
 
 	TREE=$chk "$0" export_layout_to "$tmp/round" 2> "$tmp/err" || { cat "$tmp/err"; exit 1; }
+	cp "$top/patches/cover-letter" "$tmp/round/patches/"
 	if ! diff -r -q "$tmp/round/patches" "$top/patches" > /dev/null ||
 	   ! cmp -s "$tmp/round/series" "$manifest"; then
 		echo "FAIL: refresh would change the repo (run 'make tree && make refresh' and commit)"
-		diff -r "$tmp/round/patches" "$top/patches" | head -20
+		diff -r "$tmp/round/patches" "$top/patches" | head -20 || true
 		fail=1
 	fi
 

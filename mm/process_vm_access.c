@@ -183,6 +183,19 @@ static int pvm_copy_span(struct page **pages, const struct pvm_span *span,
 {
 	unsigned int offset = span->offset;
 	size_t left = span->len;
+	size_t unreadable = 0;
+
+	/*
+	 * When the source faults, some architectures' copy routines have
+	 * already written past the fault in the destination (ppc32 zeroes
+	 * whole cache lines ahead with dcbz).  For writev the destination
+	 * is the target's memory, which must not change beyond the count we
+	 * return, so copy only the part of our buffers that is readable.
+	 */
+	if (write) {
+		unreadable = fault_in_iov_iter_readable(local, left);
+		left -= unreadable;
+	}
 
 	while (left) {
 		size_t chunk = min_t(size_t, left, PAGE_SIZE - offset);
@@ -198,7 +211,7 @@ static int pvm_copy_span(struct page **pages, const struct pvm_span *span,
 		offset = 0;
 		pages++;
 	}
-	return 0;
+	return unreadable ? -EFAULT : 0;
 }
 
 static int pvm_copy_batch(struct pvm_batch *b, struct iov_iter *local,
