@@ -84,7 +84,7 @@ content_at_creation() {
 # work tree is only touched where files really change: kbuild then rebuilds
 # what changed and nothing else.
 build_commits() {
-	local tmp=$1 parent info patch files f mode blob
+	local tmp=$1 parent info patch files f f_then mode blob
 	parent=$(tgit rev-parse base)
 	export GIT_INDEX_FILE=$tree/.git/cma-index
 	tgit read-tree base
@@ -97,7 +97,8 @@ build_commits() {
 			[ -f "$top/$f" ] || die "series names $f for $patch, not in the repo"
 			mode=100644
 			[ -x "$top/$f" ] && mode=100755
-			blob=$(tgit hash-object -w -- "$(content_at_creation "$f" "$patch" "$tmp")")
+			f_then=$(content_at_creation "$f" "$patch" "$tmp") || exit 1
+			blob=$(tgit hash-object -w -- "$f_then")
 			tgit update-index --add --cacheinfo "$mode,$blob,$f"
 		done
 		info() { sed -n "s/^$1: //p" "$tmp/info"; }
