@@ -229,7 +229,8 @@ cmd_refresh() {
 # The cover letter is patches/cover-letter: a subject line, a blank line,
 # then the text that goes in front of the shortlog and diffstat.
 cmd_export() {
-	local out=$1 cover=$top/patches/cover-letter
+	local out cover=$top/patches/cover-letter
+	out=$(realpath -m "$1")
 	rm -rf "$out"
 	mkdir -p "$out"
 	tgit format-patch -q -o "$out" --no-signature --thread --cover-letter \
