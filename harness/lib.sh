@@ -91,18 +91,20 @@ file /init $build/user/${abis[0]%%=*}/init 755 0 0"
 # boot INITRD RESULT: run the loaded target's kernel under QEMU, for at
 # most BOOT_TIMEOUT seconds, and each guest program for at most
 # PROG_TIMEOUT; the console goes to stdout, the results channel to RESULT.
-# BOOT_ARGS is added to the kernel command line.  768M: THP turns itself
-# off below 512M, and 32-bit kernels have no HIGHMEM to use more.
+# BOOT_ARGS is added to the kernel command line, QEMU_ARGS (split on
+# spaces) to QEMU's: bench.sh's -icount.  768M: THP turns itself off below
+# 512M, and 32-bit kernels have no HIGHMEM to use more.  QEMU_MEM
+# overrides it (check-debug.sh: KASAN's shadow and kmemleak want more).
 boot() {
 	local initrd=$1 res=$2
 
 	rm -f "$res"
 	timeout --foreground "$BOOT_TIMEOUT" "qemu-system-$qemu" \
 		-nodefaults -nographic -no-reboot -monitor none \
-		-M "$machine" -cpu "$cpu" -smp 2 -m 768M \
+		-M "$machine" -cpu "$cpu" -smp 2 -m "${QEMU_MEM:-768M}" \
 		-serial stdio \
 		-chardev file,id=result,path="$res" -serial chardev:result \
-		-kernel "$out/$image" -initrd "$initrd" \
+		-kernel "$out/$image" -initrd "$initrd" ${QEMU_ARGS:-} \
 		-append "console=$console harness.result=/dev/$result harness.timeout=$PROG_TIMEOUT panic=-1 panic_on_warn=1 oops=panic ${BOOT_ARGS:-}" \
 		< /dev/null
 }
