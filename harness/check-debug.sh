@@ -30,12 +30,6 @@ export BOOT_TIMEOUT=${BOOT_TIMEOUT:-3600} PROG_TIMEOUT=${PROG_TIMEOUT:-900}
 export QEMU_MEM=${QEMU_MEM:-2G}
 . "$top/harness/lib.sh"
 
-# boot() gives 768M; KASAN's shadow and kmemleak want more.
-if ! declare -f boot | grep -q QEMU_MEM; then
-	eval "$(declare -f boot | sed 's/-m 768M/-m "$QEMU_MEM"/')"
-	declare -f boot | grep -q QEMU_MEM || die "cannot give boot() QEMU_MEM (lib.sh changed?)"
-fi
-
 # Console lines that start a kernel report; each is counted as one.
 report_re='BUG:|WARNING:|UBSAN:|Oops|Kernel panic|kernel BUG at|general protection fault|Unable to handle kernel'
 report_re+='|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage'

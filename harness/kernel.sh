@@ -8,7 +8,8 @@
 # Every line of the fragments must reach .config, or we stop and list the
 # ones that did not.  ALLOW_MISSING="SYM ..." tolerates symbols that do not
 # exist in the tree at all (CROSS_MEMORY_ATTACH before the series is
-# applied); it never excuses a symbol the tree has.
+# applied); it never excuses a symbol the tree has.  EXTRA_CONFIG=FILE
+# adds one more fragment, last (check-debug.sh: stress/debug.config).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -51,7 +52,7 @@ check_config() {
 
 mkdir -p "$out"
 frag=$out/fragments.config
-cat "$H/config/common.config" "$H/config/$target.config" > "$frag.new"
+cat "$H/config/common.config" "$H/config/$target.config" ${EXTRA_CONFIG:+"$EXTRA_CONFIG"} > "$frag.new"
 stamp=$( { cat "$frag.new"; echo "$arch $cross"; "${cross}gcc" --version | head -1
 	   find "$tree" -name 'Kconfig*' -not -path '*/.git/*' -print0 | sort -z | xargs -0 cat; } |
 	 sha1sum | cut -d' ' -f1)
