@@ -62,6 +62,7 @@ build_user() {
 # make_initrd TARGET-OUT-FILE PROGRAM: an uncompressed cpio with /init (the
 # native ABI's init) and /tests/ABI/* for every ABI of the loaded target.
 # PROGRAM, if given, replaces the tests: it becomes /tests/ABI/PROGRAM alone.
+# SOURCE_DATE_EPOCH, if set, is the mtime of its directories and nodes.
 make_initrd() {
 	local cpio=$1 only=${2:-} spec a abi f gen=$build/user/gen_init_cpio
 
@@ -85,7 +86,7 @@ file /init $build/user/${abis[0]%%=*}/init 755 0 0"
 			spec+=$'\n'"file /tests/$abi/${f##*/} $f 755 0 0"
 		done
 	done
-	"$gen" - <<< "$spec" > "$cpio"
+	"$gen" ${SOURCE_DATE_EPOCH:+-t "$SOURCE_DATE_EPOCH"} - <<< "$spec" > "$cpio"
 }
 
 # boot INITRD RESULT: run the loaded target's kernel under QEMU, for at
