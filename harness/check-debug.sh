@@ -156,7 +156,7 @@ detectors_up() {
 	local sym re missing=
 	while read -r sym re; do
 		grep -q "^CONFIG_$sym=y" "$out/.config" || continue
-		tr -d '\r' < "$log" | grep -qaE "$re" || missing+=" $sym"
+		grep -qaE "$re" "$log" || missing+=" $sym"
 	done <<-'EOF'
 	KASAN KernelAddressSanitizer initialized|KASAN init done
 	KFENCE kfence: initialized

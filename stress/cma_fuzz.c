@@ -471,11 +471,17 @@ static size_t max_rw_count(void)
 /*
  * Reading a vector in (iovec_from_user()): too long, or element by
  * element until one cannot be read or has a length over SSIZE_MAX.
+ * Before 6.4 the native (not compat) path copied the whole array first,
+ * so a length over SSIZE_MAX followed by an unreadable element was
+ * EFAULT there, EINVAL since: either is mainline's (VEC_EITHER).
  */
+#define VEC_EITHER	1
 static int vec_error(const struct vec *v)
 {
 	if (v->cnt > UIO_MAXIOV)
 		return -EINVAL;
+	if (v->first_neg < v->prefix && v->prefix < v->cnt)
+		return VEC_EITHER;
 	if (v->first_neg < v->prefix)
 		return -EINVAL;
 	if (v->prefix < v->cnt)
@@ -499,7 +505,7 @@ static ssize_t predict(const struct fcall *c)
 	/* The local vector: import_iovec(), with access_ok() on each. */
 	err = vec_error(&c->l);
 	if (err)
-		return err;
+		return err == VEC_EITHER ? UNKNOWN : err;
 	if (c->l.access == ACC_FAIL)
 		return -EFAULT;
 	if (c->l.access == ACC_UNKNOWN)
@@ -509,7 +515,7 @@ static ssize_t predict(const struct fcall *c)
 	/* The remote one: no access_ok(), the addresses are not ours. */
 	err = vec_error(&c->r);
 	if (err)
-		return err;
+		return err == VEC_EITHER ? UNKNOWN : err;
 	if (!c->r.any_len)
 		return 0;
 	if (c->t->expect)
