@@ -79,7 +79,7 @@ int main(void)
 	pid_t pid;
 	char c;
 
-	printf("TAP version 13\n1..5\n");
+	printf("TAP version 13\n1..7\n");
 	fflush(stdout);
 
 	fill(remote, 'a');
@@ -90,6 +90,24 @@ int main(void)
 	fill(local, 'b');
 	ret = transfer(getpid(), 1);
 	result(ret == SIZE && !memcmp(local, remote, SIZE), "writev_to_self", ret);
+
+	/*
+	 * glibc's own wrappers, built against its (mainline) headers: a
+	 * binary made for mainline must run unchanged here.
+	 */
+	{
+		struct iovec l = { local, SIZE }, r = { remote, SIZE };
+
+		fill(remote, 'e');
+		memset(local, 0, SIZE);
+		ret = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+		result(ret == SIZE && !memcmp(local, remote, SIZE),
+		       "libc_process_vm_readv_from_self", ret);
+		fill(local, 'f');
+		ret = process_vm_writev(getpid(), &l, 1, &r, 1, 0);
+		result(ret == SIZE && !memcmp(local, remote, SIZE),
+		       "libc_process_vm_writev_to_self", ret);
+	}
 
 	/* The child changes its copy of remote[] after fork: ours stays 'b'. */
 	if (pipe(go) || pipe(done))
