@@ -43,6 +43,13 @@ static unsigned int timeout = 300;	/* seconds per program */
 static void power_off(void)
 {
 	fflush(NULL);
+	/*
+	 * The results are the verdict: let the UART send its last bytes
+	 * before the machine goes (ppce500 lost the "done" line without).
+	 */
+	if (result)
+		tcdrain(fileno(result));
+	tcdrain(STDOUT_FILENO);
 	sync();
 	reboot(RB_AUTOBOOT);	/* QEMU -no-reboot: exit */
 	reboot(RB_POWER_OFF);

@@ -12,8 +12,14 @@
  * dropped before the copy: copying may fault on the caller's own memory,
  * and holding the target's lock across that would deadlock two processes
  * that copy into each other at the same time.
+ *
+ * With PROCESS_VM_REDUCE the same walk combines instead of copying: each
+ * destination element becomes itself OP the matching source element.  The
+ * caller's side then goes through a small bounce buffer, so that only
+ * whole elements are ever read, combined and stored.
  */
 
+#include <linux/bitfield.h>
 #include <linux/compat.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -25,6 +31,8 @@
 #include <linux/syscalls.h>
 #include <linux/uio.h>
 #include <uapi/linux/process_vm.h>
+
+#include "process_vm_fp.h"
 
 /*
  * Pages pinned per batch.  Large enough that the lock round trip is noise
@@ -41,11 +49,42 @@ struct pvm_remote {
 	size_t done;
 };
 
+/* Combine @n elements: dst[i] = a[i] OP b[i]; @dst may be @a. */
+typedef void (*pvm_reduce_fn)(unsigned int op, void *dst, const void *a,
+			      const void *b, size_t n);
+
+/* An element type of PROCESS_VM_REDUCE. */
+struct pvm_type {
+	unsigned char size;	/* in bytes; 0 for a type that is not defined */
+	bool fp;		/* floating point: no bitwise operations */
+	pvm_reduce_fn reduce;	/* NULL if this kernel cannot combine it */
+};
+
+/*
+ * Bytes of the caller's data combined at a time.  The bounce buffer holds
+ * two chunks, so it is one small allocation per call, whatever the page
+ * size; and a chunk is a multiple of every element size.
+ */
+#define PVM_REDUCE_CHUNK	2048
+
+/* The state of a PROCESS_VM_REDUCE call. */
+struct pvm_reduce {
+	const struct pvm_type *type;
+	unsigned int op;
+	/*
+	 * process_vm_readv(): the caller's buffers again, read in step with
+	 * the local iterator that stores the results into them.
+	 */
+	struct iov_iter src;
+	u8 *buf;		/* 2 * PVM_REDUCE_CHUNK bytes */
+};
+
 /* One call's transfer between the caller and the target's @mm. */
 struct pvm_xfer {
 	struct mm_struct *mm;
 	struct iov_iter *local;
 	struct pvm_remote rem;
+	struct pvm_reduce *reduce;	/* NULL for a plain copy */
 	unsigned int gup_flags;
 	bool write;
 	bool nowait;
@@ -64,6 +103,144 @@ struct pvm_batch {
 	unsigned int nr_pages;
 	unsigned int nr_spans;
 };
+
+/*
+ * Integer operations, for an element type T.  In every loop x[i] is the
+ * destination's value and y[i] the source's.  Sums and products are taken
+ * in U, an unsigned type at least as wide as int, so that they wrap like
+ * the two's complement result user space gets, never overflow a signed
+ * type (u8 and u16 would be promoted to int).  Storing the low bits back
+ * into T is the truncation the kernel relies on everywhere.
+ */
+#define PVM_REDUCE_INT(T, U)						\
+static void pvm_reduce_##T(unsigned int op, void *dst, const void *a,	\
+			   const void *b, size_t n)			\
+{									\
+	const typeof(T) *x = a, *y = b;					\
+	typeof(T) *d = dst;						\
+	size_t i;							\
+									\
+	switch (op) {							\
+	case PROCESS_VM_OP_SUM:						\
+		for (i = 0; i < n; i++)					\
+			d[i] = (typeof(U))x[i] + y[i];		\
+		break;							\
+	case PROCESS_VM_OP_PROD:					\
+		for (i = 0; i < n; i++)					\
+			d[i] = (typeof(U))x[i] * y[i];		\
+		break;							\
+	case PROCESS_VM_OP_MIN:						\
+		for (i = 0; i < n; i++)					\
+			d[i] = y[i] < x[i] ? y[i] : x[i];		\
+		break;							\
+	case PROCESS_VM_OP_MAX:						\
+		for (i = 0; i < n; i++)					\
+			d[i] = y[i] > x[i] ? y[i] : x[i];		\
+		break;							\
+	case PROCESS_VM_OP_BAND:					\
+		for (i = 0; i < n; i++)					\
+			d[i] = x[i] & y[i];				\
+		break;							\
+	case PROCESS_VM_OP_BOR:						\
+		for (i = 0; i < n; i++)					\
+			d[i] = x[i] | y[i];				\
+		break;							\
+	case PROCESS_VM_OP_BXOR:					\
+		for (i = 0; i < n; i++)					\
+			d[i] = x[i] ^ y[i];				\
+		break;							\
+	}								\
+}
+
+PVM_REDUCE_INT(s8, u32)
+PVM_REDUCE_INT(u8, u32)
+PVM_REDUCE_INT(s16, u32)
+PVM_REDUCE_INT(u16, u32)
+PVM_REDUCE_INT(s32, u32)
+PVM_REDUCE_INT(u32, u32)
+PVM_REDUCE_INT(s64, u64)
+PVM_REDUCE_INT(u64, u64)
+
+static const struct pvm_type pvm_types[] = {
+	[PROCESS_VM_TYPE_S8]	= { 1, false, pvm_reduce_s8 },
+	[PROCESS_VM_TYPE_U8]	= { 1, false, pvm_reduce_u8 },
+	[PROCESS_VM_TYPE_S16]	= { 2, false, pvm_reduce_s16 },
+	[PROCESS_VM_TYPE_U16]	= { 2, false, pvm_reduce_u16 },
+	[PROCESS_VM_TYPE_S32]	= { 4, false, pvm_reduce_s32 },
+	[PROCESS_VM_TYPE_U32]	= { 4, false, pvm_reduce_u32 },
+	[PROCESS_VM_TYPE_S64]	= { 8, false, pvm_reduce_s64 },
+	[PROCESS_VM_TYPE_U64]	= { 8, false, pvm_reduce_u64 },
+#ifdef CONFIG_CROSS_MEMORY_ATTACH_FP
+	[PROCESS_VM_TYPE_F32]	= { 4, true, pvm_reduce_f32 },
+	[PROCESS_VM_TYPE_F64]	= { 8, true, pvm_reduce_f64 },
+#else
+	[PROCESS_VM_TYPE_F32]	= { 4, true, NULL },
+	[PROCESS_VM_TYPE_F64]	= { 8, true, NULL },
+#endif
+};
+
+/*
+ * Decode the PROCESS_VM_REDUCE fields of @flags into @r (r->type stays
+ * NULL for a plain copy).  Op and type fields without PROCESS_VM_REDUCE,
+ * an op or a type that is not defined, and a bitwise op on a floating
+ * point type are EINVAL; a type this kernel cannot combine is EOPNOTSUPP.
+ */
+static int pvm_reduce_init(unsigned long flags, struct pvm_reduce *r)
+{
+	unsigned int op = FIELD_GET(PROCESS_VM_REDUCE_OP_MASK, flags);
+	unsigned int type = FIELD_GET(PROCESS_VM_REDUCE_TYPE_MASK, flags);
+	const struct pvm_type *t;
+
+	r->type = NULL;
+	if (!(flags & PROCESS_VM_REDUCE))
+		return op || type ? -EINVAL : 0;
+	if (op < PROCESS_VM_OP_SUM || op > PROCESS_VM_OP_BXOR ||
+	    type >= ARRAY_SIZE(pvm_types) || !pvm_types[type].size)
+		return -EINVAL;
+	t = &pvm_types[type];
+	if (t->fp && op >= PROCESS_VM_OP_BAND)
+		return -EINVAL;
+	if (!t->reduce || (t->fp && !pvm_fp_usable()))
+		return -EOPNOTSUPP;
+	r->type = t;
+	r->op = op;
+	return 0;
+}
+
+/*
+ * Every element of a PROCESS_VM_REDUCE call lies whole in one iovec and is
+ * naturally aligned; as no element is larger than a page, none straddles
+ * a page either, so a fault on either side is always between elements.
+ */
+static bool pvm_iov_aligned(const struct iovec *iov, unsigned long nr,
+			    unsigned int size)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		if (((unsigned long)iov[i].iov_base | iov[i].iov_len) &
+		    (size - 1))
+			return false;
+	return true;
+}
+
+/*
+ * Floating point runs with preemption disabled, one chunk (at most
+ * PVM_REDUCE_CHUNK bytes) at a time, so never for long.
+ */
+static void pvm_combine(const struct pvm_reduce *r, void *dst, const void *a,
+			const void *b, size_t len)
+{
+	size_t n = len / r->type->size;
+
+	if (!r->type->fp) {
+		r->type->reduce(r->op, dst, a, b, n);
+		return;
+	}
+	pvm_fp_begin();
+	r->type->reduce(r->op, dst, a, b, n);
+	pvm_fp_end();
+}
 
 static bool pvm_remote_done(const struct pvm_remote *rem)
 {
@@ -214,15 +391,105 @@ static int pvm_copy_span(struct page **pages, const struct pvm_span *span,
 	return unreadable ? -EFAULT : 0;
 }
 
-static int pvm_copy_batch(struct pvm_batch *b, struct iov_iter *local,
-			  bool write)
+/*
+ * process_vm_readv() with PROCESS_VM_REDUCE: combine up to @len bytes of
+ * the caller's buffers with the target's bytes at @remote and store the
+ * results back into the caller's buffers.  Returns the bytes combined, a
+ * whole number of elements; fewer than @len if the caller's memory faulted.
+ */
+static size_t pvm_reduce_into_local(struct pvm_xfer *x, struct page *page,
+				    unsigned int offset, size_t len)
+{
+	struct pvm_reduce *r = x->reduce;
+	u8 *old = r->buf, *res = r->buf + PVM_REDUCE_CHUNK;
+	size_t n, stored, torn, back;
+	void *remote;
+
+	n = copy_from_iter(old, len, &r->src);
+	n = round_down(n, r->type->size);
+	remote = kmap_local_page(page);
+	pvm_combine(r, res, old, remote + offset, n);
+	kunmap_local(remote);
+
+	stored = copy_to_iter(res, n, x->local);
+	torn = stored % r->type->size;
+	if (torn) {
+		/*
+		 * Cannot happen with the fault granularity of any MMU, but
+		 * if it did, put back the old bytes of the element that was
+		 * only partly stored rather than leave it torn.
+		 */
+		iov_iter_revert(x->local, torn);
+		back = copy_to_iter(old + stored - torn, torn, x->local);
+		iov_iter_revert(x->local, back);
+		stored -= torn;
+	}
+	return stored;
+}
+
+/*
+ * process_vm_writev() with PROCESS_VM_REDUCE: combine the target's bytes
+ * at @remote with up to @len bytes of the caller's buffers, in place.
+ * Returns the bytes combined, a whole number of elements; fewer than @len
+ * if the caller's memory faulted.
+ */
+static size_t pvm_reduce_into_remote(struct pvm_xfer *x, struct page *page,
+				     unsigned int offset, size_t len)
+{
+	struct pvm_reduce *r = x->reduce;
+	size_t got, n;
+	void *remote;
+
+	got = copy_from_iter(r->buf, len, x->local);
+	n = round_down(got, r->type->size);
+	/* The rest of a partly read element counts as not read. */
+	iov_iter_revert(x->local, got - n);
+	remote = kmap_local_page(page);
+	pvm_combine(r, remote + offset, remote + offset, r->buf, n);
+	kunmap_local(remote);
+	return n;
+}
+
+/* Combine one span with the caller's buffers, a chunk at a time. */
+static int pvm_reduce_span(struct pvm_xfer *x, struct page **pages,
+			   const struct pvm_span *span)
+{
+	unsigned int offset = span->offset;
+	size_t left = span->len;
+
+	while (left) {
+		size_t chunk = min3(left, PAGE_SIZE - offset,
+				    (size_t)PVM_REDUCE_CHUNK);
+		size_t done;
+
+		if (x->write)
+			done = pvm_reduce_into_remote(x, *pages, offset, chunk);
+		else
+			done = pvm_reduce_into_local(x, *pages, offset, chunk);
+		if (done < chunk)	/* the caller's own buffer faulted */
+			return -EFAULT;
+		left -= chunk;
+		offset += chunk;
+		if (offset == PAGE_SIZE) {
+			offset = 0;
+			pages++;
+		}
+	}
+	return 0;
+}
+
+static int pvm_copy_batch(struct pvm_xfer *x, struct pvm_batch *b)
 {
 	struct page **pages = b->pages;
 	unsigned int i;
 	int err;
 
 	for (i = 0; i < b->nr_spans; i++) {
-		err = pvm_copy_span(pages, &b->spans[i], local, write);
+		if (x->reduce)
+			err = pvm_reduce_span(x, pages, &b->spans[i]);
+		else
+			err = pvm_copy_span(pages, &b->spans[i], x->local,
+					    x->write);
 		if (err)
 			return err;
 		pages += b->spans[i].nr_pages;
@@ -254,7 +521,7 @@ static ssize_t pvm_transfer(struct pvm_xfer *x)
 		int copy_err;
 
 		err = pvm_pin_batch(x, &batch);
-		copy_err = pvm_copy_batch(&batch, x->local, x->write);
+		copy_err = pvm_copy_batch(x, &batch);
 		pvm_unpin_batch(&batch, x->write);
 		if (copy_err)
 			err = copy_err;
@@ -313,11 +580,13 @@ static struct task_struct *pvm_get_task(pid_t pid, unsigned long flags)
 
 static ssize_t pvm_rw_target(pid_t pid, unsigned long flags,
 			     struct iov_iter *local, const struct iovec *riov,
-			     unsigned long riovcnt, bool write)
+			     unsigned long riovcnt, bool write,
+			     struct pvm_reduce *reduce)
 {
 	struct pvm_xfer x = {
 		.local = local,
 		.rem = { .iov = riov, .nr = riovcnt },
+		.reduce = reduce,
 		.write = write,
 		.nowait = flags & PROCESS_VM_NOWAIT,
 	};
@@ -356,19 +625,28 @@ static ssize_t process_vm_rw(pid_t pid,
 	struct iovec remote_stack[UIO_FASTIOV];
 	struct iovec *local_iov = local_stack;
 	struct iovec *remote_iov;
+	struct pvm_reduce reduce = { };
 	struct iov_iter local;
 	ssize_t ret;
 
-	if (flags & ~PROCESS_VM_FLAGS_MASK)
+	if (flags & ~(PROCESS_VM_FLAGS_MASK | PROCESS_VM_REDUCE_MASK))
 		return -EINVAL;
+	ret = pvm_reduce_init(flags, &reduce);
+	if (ret)
+		return ret;
 
 	/*
 	 * The local vector is checked first and, like readv(), silently
-	 * capped at MAX_RW_COUNT.  If it describes no bytes we are done
-	 * before the remote vector or the pid are looked at.
+	 * capped at MAX_RW_COUNT (a multiple of the page size, so of every
+	 * element size too).  If it describes no bytes we are done before
+	 * the remote vector or the pid are looked at; but a reduction's
+	 * elements must be aligned even then.
 	 */
 	ret = import_iovec(write ? ITER_SOURCE : ITER_DEST, lvec, liovcnt,
 			   UIO_FASTIOV, &local_iov, &local);
+	if (ret >= 0 && reduce.type &&
+	    !pvm_iov_aligned(local.iov, local.nr_segs, reduce.type->size))
+		ret = -EINVAL;
 	if (ret <= 0)
 		goto free_local;
 
@@ -380,8 +658,24 @@ static ssize_t process_vm_rw(pid_t pid,
 		goto free_local;
 	}
 
-	ret = pvm_rw_target(pid, flags, &local, remote_iov, riovcnt, write);
+	if (reduce.type) {
+		ret = -EINVAL;
+		if (!pvm_iov_aligned(remote_iov, riovcnt, reduce.type->size))
+			goto free_remote;
+		ret = -ENOMEM;
+		reduce.buf = kmalloc(2 * PVM_REDUCE_CHUNK, GFP_KERNEL);
+		if (!reduce.buf)
+			goto free_remote;
+		/* Only process_vm_readv() reads what it stores into. */
+		iov_iter_init(&reduce.src, ITER_SOURCE, local.iov,
+			      local.nr_segs, iov_iter_count(&local));
+	}
 
+	ret = pvm_rw_target(pid, flags, &local, remote_iov, riovcnt, write,
+			    reduce.type ? &reduce : NULL);
+
+	kfree(reduce.buf);
+free_remote:
 	if (remote_iov != remote_stack)
 		kfree(remote_iov);
 free_local:
@@ -401,8 +695,12 @@ free_local:
  * 32-bit callers on a 64-bit kernel come through here too: both vectors
  * are read in the compat layout when in_compat_syscall().
  *
- * Return: the number of bytes read, which is short if a remote or local
- * page faulted after some bytes were copied; or a negative errno.
+ * With PROCESS_VM_REDUCE, each local element becomes itself OP the remote
+ * element it would have been copied from, instead.
+ *
+ * Return: the number of bytes read (or combined), which is short if a
+ * remote or local page faulted after some bytes were copied; or a negative
+ * errno.
  */
 SYSCALL_DEFINE6(process_vm_readv, pid_t, pid,
 		const struct iovec __user *, lvec, unsigned long, liovcnt,
@@ -424,8 +722,12 @@ SYSCALL_DEFINE6(process_vm_readv, pid_t, pid,
  * The remote pages must be writable by the target itself: a read-only
  * mapping is not forced open as ptrace's PTRACE_POKEDATA would.
  *
- * Return: the number of bytes written, which is short if a remote or local
- * page faulted after some bytes were copied; or a negative errno.
+ * With PROCESS_VM_REDUCE, each remote element becomes itself OP the local
+ * element that would have been copied to it, instead.
+ *
+ * Return: the number of bytes written (or combined), which is short if a
+ * remote or local page faulted after some bytes were copied; or a negative
+ * errno.
  */
 SYSCALL_DEFINE6(process_vm_writev, pid_t, pid,
 		const struct iovec __user *, lvec, unsigned long, liovcnt,

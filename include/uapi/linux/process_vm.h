@@ -17,7 +17,60 @@
  */
 #define PROCESS_VM_NOWAIT	(1UL << 1)
 
-/* Every flag defined above. */
+/* The flags above, each of which may be added to any call. */
 #define PROCESS_VM_FLAGS_MASK	(PROCESS_VM_PIDFD | PROCESS_VM_NOWAIT)
+
+/*
+ * Combine instead of copy: every destination element becomes the
+ * destination element OP the source element, for the operation and the
+ * element type given in the op and type fields below.  The destination is
+ * the caller's memory for process_vm_readv(), the target's for
+ * process_vm_writev().  Use PROCESS_VM_REDUCE_OP() to build the value, e.g.
+ * PROCESS_VM_REDUCE_OP(PROCESS_VM_OP_SUM, PROCESS_VM_TYPE_F64).  The op and
+ * type fields must be zero without PROCESS_VM_REDUCE.
+ */
+#define PROCESS_VM_REDUCE	(1UL << 2)
+
+#define PROCESS_VM_REDUCE_OP_SHIFT	8
+#define PROCESS_VM_REDUCE_OP_MASK	(0xfUL << PROCESS_VM_REDUCE_OP_SHIFT)
+#define PROCESS_VM_REDUCE_TYPE_SHIFT	12
+#define PROCESS_VM_REDUCE_TYPE_MASK	(0xfUL << PROCESS_VM_REDUCE_TYPE_SHIFT)
+
+/* Every bit that PROCESS_VM_REDUCE_OP() may set. */
+#define PROCESS_VM_REDUCE_MASK	(PROCESS_VM_REDUCE | \
+				 PROCESS_VM_REDUCE_OP_MASK | \
+				 PROCESS_VM_REDUCE_TYPE_MASK)
+
+/* Operations: 0 is none, so that a forgotten field fails with EINVAL. */
+#define PROCESS_VM_OP_SUM	1	/* dst + src, wrapping for integers */
+#define PROCESS_VM_OP_PROD	2	/* dst * src, wrapping for integers */
+#define PROCESS_VM_OP_MIN	3	/* src < dst ? src : dst */
+#define PROCESS_VM_OP_MAX	4	/* src > dst ? src : dst */
+#define PROCESS_VM_OP_BAND	5	/* dst & src, integer types only */
+#define PROCESS_VM_OP_BOR	6	/* dst | src, integer types only */
+#define PROCESS_VM_OP_BXOR	7	/* dst ^ src, integer types only */
+
+/*
+ * Element types, in the caller's byte order.  Floating point types are
+ * IEEE 754 binary32 and binary64, rounded to nearest even; a kernel that
+ * cannot use the FPU fails them with EOPNOTSUPP.
+ */
+#define PROCESS_VM_TYPE_S8	1
+#define PROCESS_VM_TYPE_U8	2
+#define PROCESS_VM_TYPE_S16	3
+#define PROCESS_VM_TYPE_U16	4
+#define PROCESS_VM_TYPE_S32	5
+#define PROCESS_VM_TYPE_U32	6
+#define PROCESS_VM_TYPE_S64	7
+#define PROCESS_VM_TYPE_U64	8
+#define PROCESS_VM_TYPE_F32	9
+#define PROCESS_VM_TYPE_F64	10
+
+#define PROCESS_VM_REDUCE_OP(op, type)					\
+	(PROCESS_VM_REDUCE |						\
+	 (((unsigned long)(op) << PROCESS_VM_REDUCE_OP_SHIFT) &		\
+	  PROCESS_VM_REDUCE_OP_MASK) |					\
+	 (((unsigned long)(type) << PROCESS_VM_REDUCE_TYPE_SHIFT) &	\
+	  PROCESS_VM_REDUCE_TYPE_MASK))
 
 #endif /* _UAPI_LINUX_PROCESS_VM_H */
