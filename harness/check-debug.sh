@@ -227,20 +227,7 @@ for t in "$@"; do
 	broken= per_abi=()
 	if [ "$rc" = 124 ]; then broken="timed out after ${BOOT_TIMEOUT}s"
 	elif [ "$rc" != 0 ]; then broken="qemu exited with status $rc"; fi
-	results=$(tr -d '\r' < "$res" 2>/dev/null)
-	grep -q '^done ' <<< "$results" || broken=${broken:-"no 'done' on the results channel"}
-	for a in "${abis[@]}"; do
-		abi=${a%%=*} p=
-		read -r p f s < <(sed -n "s/^abi $abi pass=\([0-9]*\) fail=\([0-9]*\) skip=\([0-9]*\)$/\1 \2 \3/p" <<< "$results")
-		if [ -z "$p" ]; then
-			per_abi+=("$abi -")
-			broken=${broken:-"no results for $abi"}
-			continue
-		fi
-		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
-		per_abi+=("$abi $p/$((p + f + s))$([ "$s" = 0 ] || echo " ($s skipped)")")
-	done
-	failed=$(awk '$1 == "prog" && $5 != "fail=0" { printf " %s/%s", $2, $3 }' <<< "$results")
+	judge_results "$res"
 	down=$(detectors_up)
 	[ -z "$down" ] || broken="${broken:+$broken; }not started: $down"
 

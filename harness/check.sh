@@ -35,21 +35,7 @@ judge() {
 	fi
 	a=$(grep -m1 -aE "$kernel_trouble" "$log")
 	[ -z "$a" ] || broken="console: $(echo "${a:0:100}" | tr -d '\r')"
-	results=$(tr -d '\r' < "$res" 2>/dev/null)
-	grep -q '^done ' <<< "$results" || broken=${broken:-"no 'done' on the results channel"}
-	for a in "${abis[@]}"; do
-		abi=${a%%=*}
-		read -r p f s < <(sed -n "s/^abi $abi pass=\([0-9]*\) fail=\([0-9]*\) skip=\([0-9]*\)$/\1 \2 \3/p" <<< "$results")
-		if [ -z "${p:-}" ]; then
-			per_abi+=("$abi -")
-			broken=${broken:-"no results for $abi"}
-			continue
-		fi
-		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
-		per_abi+=("$abi $p/$((p + f + s))$([ "$s" = 0 ] || echo " ($s skipped)")")
-		p=
-	done
-	failed=$(awk '$1 == "prog" && $5 != "fail=0" { printf " %s/%s", $2, $3 }' <<< "$results")
+	judge_results "$res"
 	verdict=$(IFS=,; echo "${per_abi[*]}" | sed 's/,/, /g')
 	if [ -n "$broken" ]; then
 		fail=$((fail + 1))

@@ -109,3 +109,27 @@ boot() {
 		-append "console=$console harness.result=/dev/$result harness.timeout=$PROG_TIMEOUT panic=-1 panic_on_warn=1 oops=panic ${BOOT_ARGS:-}" \
 		< /dev/null
 }
+
+# judge_results RESULT: read the loaded target's results channel; add each
+# ABI's counts to pass/fail/skip, set per_abi (one "ABI P/T (S skipped)"
+# each), failed (the programs that failed) and, if the channel is not
+# complete, broken (why), unless broken already says something.
+judge_results() {
+	local results a abi p f s
+
+	results=$(tr -d '\r' < "$1" 2>/dev/null)
+	grep -q '^done ' <<< "$results" || broken=${broken:-"no 'done' on the results channel"}
+	per_abi=()
+	for a in "${abis[@]}"; do
+		abi=${a%%=*} p=
+		read -r p f s < <(sed -n "s/^abi $abi pass=\([0-9]*\) fail=\([0-9]*\) skip=\([0-9]*\)$/\1 \2 \3/p" <<< "$results")
+		if [ -z "$p" ]; then
+			per_abi+=("$abi -")
+			broken=${broken:-"no results for $abi"}
+			continue
+		fi
+		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+		per_abi+=("$abi $p/$((p + f + s))$([ "$s" = 0 ] || echo " ($s skipped)")")
+	done
+	failed=$(awk '$1 == "prog" && $5 != "fail=0" { printf " %s/%s", $2, $3 }' <<< "$results")
+}
