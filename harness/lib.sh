@@ -117,7 +117,7 @@ boot() {
 judge_results() {
 	local results a abi p f s
 
-	results=$(tr -d '\r' < "$1" 2>/dev/null)
+	results=$(tr -d '\r' 2> /dev/null < "$1")
 	grep -q '^done ' <<< "$results" || broken=${broken:-"no 'done' on the results channel"}
 	per_abi=()
 	for a in "${abis[@]}"; do
