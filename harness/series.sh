@@ -196,7 +196,12 @@ export_layout() {
 				chmod 644 "$out/$f"
 			fi
 		done
-		tgit -c core.abbrev=12 format-patch -1 --stdout --zero-commit --no-signature \
+		# Blank context lines are written empty, not as a lone space,
+		# so that checkpatch, run on the file by its path in this git
+		# repo (which makes it a source file to checkpatch), sees no
+		# trailing whitespace; git apply reads both forms.
+		tgit -c core.abbrev=12 -c diff.suppressBlankEmpty=true \
+			format-patch -1 --stdout --zero-commit --no-signature \
 			--subject-prefix=PATCH "$c" -- . "${ex[@]}" > "$out/patches/$name"
 		[ -s "$out/patches/$name" ] ||
 			die "commit $(tgit log -1 --format='%h %s' "$c") only adds files; every commit needs a change to an existing file (e.g. a Makefile or index)"
