@@ -4,14 +4,17 @@
  *
  * One copy between the caller's buffers (an iov_iter) and another
  * process's memory (an array of remote iovecs).  The remote pages are
- * pinned and copied to or from directly, with no bounce buffer.
+ * pinned (or, only to be read, referenced) and copied to or from
+ * directly, with no bounce buffer.
  *
  * The remote side is walked in batches.  A batch pins as many remote pages
  * as fit in a small array on the stack, across as many remote iovecs as it
- * takes, under a single hold of the target's mmap lock.  The lock is then
- * dropped before the copy: copying may fault on the caller's own memory,
- * and holding the target's lock across that would deadlock two processes
- * that copy into each other at the same time.
+ * takes, under a single hold of the target's mmap lock; a page that the
+ * next element starts in is already held when the previous one ended in
+ * it, so it is not pinned again.  The lock is then dropped before the
+ * copy: copying may fault on the caller's own memory, and holding the
+ * target's lock across that would deadlock two processes that copy into
+ * each other at the same time.
  *
  * With PROCESS_VM_REDUCE the same walk combines instead of copying: each
  * destination element becomes itself OP the matching source element.  The
@@ -90,18 +93,18 @@ struct pvm_xfer {
 	bool nowait;
 };
 
-/* Remote bytes that are contiguous in one iovec, pinned as @nr_pages pages. */
-struct pvm_span {
-	unsigned int offset;	/* of the first byte in the first page */
-	unsigned int nr_pages;
-	size_t len;
-};
-
+/*
+ * The next @len remote bytes from @start, and the pages they lie in, in
+ * the order the bytes reach them.  Consecutive bytes in one page share an
+ * entry, even across elements, so @pages can be matched to the bytes again
+ * by walking the same elements: a new entry where the page changes.
+ */
 struct pvm_batch {
-	struct page *pages[PVM_BATCH_PAGES];
-	struct pvm_span spans[PVM_BATCH_PAGES];
+	struct pvm_remote start;
+	size_t len;
 	unsigned int nr_pages;
-	unsigned int nr_spans;
+	unsigned long last_page;	/* user address of the last entry */
+	struct page *pages[PVM_BATCH_PAGES];
 };
 
 /*
@@ -281,6 +284,24 @@ static int pvm_nowait_error(struct pvm_xfer *x, unsigned long addr)
 }
 
 /*
+ * Take @nr remote pages from @start on.  Writing into them needs a pin (see
+ * case 5 in Documentation/core-api/pin_user_pages.rst); reading them needs
+ * no more than a reference, as access_remote_vm() takes for ptrace() and
+ * /proc/pid/mem.  A reference costs less to take and to drop, and unlike a
+ * read pin it does not make the target unshare an anonymous page that is
+ * still shared copy-on-write, which a copy does not need.
+ */
+static long pvm_get_pages(struct pvm_xfer *x, unsigned long start,
+			  unsigned int nr, struct page **pages, int *locked)
+{
+	if (x->write)
+		return pin_user_pages_remote(x->mm, start, nr, x->gup_flags,
+					     pages, NULL, locked);
+	return get_user_pages_remote(x->mm, start, nr, x->gup_flags, pages,
+				     NULL, locked);
+}
+
+/*
  * Pin the remote pages that come next: no more bytes than the caller's
  * buffers can still take (so that we never pin, or fault in, pages we will
  * not copy) and no more pages than a batch holds.
@@ -296,8 +317,9 @@ static int pvm_pin_batch(struct pvm_xfer *x, struct pvm_batch *b)
 	int locked = 1;
 	int err;
 
+	b->start = *rem;
+	b->len = 0;
 	b->nr_pages = 0;
-	b->nr_spans = 0;
 	err = pvm_lock_target(x);
 	if (err)
 		return err;
@@ -306,41 +328,47 @@ static int pvm_pin_batch(struct pvm_xfer *x, struct pvm_batch *b)
 		const struct iovec *iov = &rem->iov[rem->idx];
 		unsigned long addr = (unsigned long)iov->iov_base + rem->done;
 		size_t len = min(iov->iov_len - rem->done, room);
-		unsigned int offset = offset_in_page(addr);
-		unsigned long want;
-		struct pvm_span *span;
-		long pinned;
+		unsigned long first = addr & PAGE_MASK;
+		unsigned int held, need, want;
+		long pinned = 0;
 
 		if (!len) {		/* an empty element */
 			pvm_remote_advance(rem, 0);
 			continue;
 		}
-		want = min_t(unsigned long, DIV_ROUND_UP(offset + len, PAGE_SIZE),
-			     PVM_BATCH_PAGES - b->nr_pages);
-		pinned = pin_user_pages_remote(x->mm, addr - offset, want,
-					       x->gup_flags,
-					       b->pages + b->nr_pages, NULL,
+		/* The previous element may have ended in our first page. */
+		held = b->nr_pages && first == b->last_page;
+		need = DIV_ROUND_UP(offset_in_page(addr) + len, PAGE_SIZE) - held;
+		want = min_t(unsigned int, need, PVM_BATCH_PAGES - b->nr_pages);
+		if (want) {
+			pinned = pvm_get_pages(x, first + held * PAGE_SIZE,
+					       want, b->pages + b->nr_pages,
 					       &locked);
-		if (pinned <= 0) {
-			/*
-			 * Whatever GUP says (ENOMEM, EHWPOISON...), user
-			 * space has only ever seen EFAULT here.
-			 */
-			err = -EFAULT;
-			if (x->nowait && locked)
-				err = pvm_nowait_error(x, addr);
-			break;
+			if (pinned <= 0) {
+				/*
+				 * Whatever GUP says (ENOMEM, EHWPOISON...),
+				 * user space has only ever seen EFAULT here.
+				 */
+				err = -EFAULT;
+				if (x->nowait && locked)
+					err = pvm_nowait_error(x, first +
+							       held * PAGE_SIZE);
+				if (!held)
+					break;
+				/* Our bytes in the page held still move. */
+				pinned = 0;
+			}
+			b->nr_pages += pinned;
+			b->last_page = first + (held + pinned - 1) * PAGE_SIZE;
+			len = min_t(size_t, len, (held + pinned) * PAGE_SIZE -
+					    offset_in_page(addr));
 		}
-
-		len = min_t(size_t, len, pinned * PAGE_SIZE - offset);
-		span = &b->spans[b->nr_spans++];
-		span->offset = offset;
-		span->nr_pages = pinned;
-		span->len = len;
-		b->nr_pages += pinned;
+		b->len += len;
 		room -= len;
 		pvm_remote_advance(rem, len);
 
+		if (err)
+			break;
 		if (pinned < want) {	/* the next page is not there */
 			err = -EFAULT;
 			break;
@@ -354,41 +382,52 @@ static int pvm_pin_batch(struct pvm_xfer *x, struct pvm_batch *b)
 	return err;
 }
 
-/* Copy one span between its pinned pages and the caller's buffers. */
-static int pvm_copy_span(struct page **pages, const struct pvm_span *span,
-			 struct iov_iter *local, bool write)
+/*
+ * Copy @len bytes between a page we hold, from @offset on, and the
+ * caller's buffers; @len may run on into the next pages of the page's
+ * folio (see pvm_extend_run()).  Returns the bytes copied: fewer if the
+ * caller's memory faulted.
+ */
+static size_t pvm_copy_chunk(struct pvm_xfer *x, struct page *page,
+			     unsigned int offset, size_t len)
 {
-	unsigned int offset = span->offset;
-	size_t left = span->len;
-	size_t unreadable = 0;
+	void *kaddr = kmap_local_page(page);
+	size_t done;
 
-	/*
-	 * When the source faults, some architectures' copy routines have
-	 * already written past the fault in the destination (ppc32 zeroes
-	 * whole cache lines ahead with dcbz).  For writev the destination
-	 * is the target's memory, which must not change beyond the count we
-	 * return, so copy only the part of our buffers that is readable.
-	 */
-	if (write) {
-		unreadable = fault_in_iov_iter_readable(local, left);
-		left -= unreadable;
+	if (x->write)
+		done = copy_from_iter(kaddr + offset, len, x->local);
+	else
+		done = copy_to_iter(kaddr + offset, len, x->local);
+	kunmap_local(kaddr);
+	return done;
+}
+
+/*
+ * Where all memory is mapped (no HIGHMEM), the pages of a folio lie one
+ * after the other in the kernel's address space too, so a plain copy can
+ * cover a run of them in one call: one user copy instead of one per page.
+ * Grow the @n bytes that page entry @i provides by the entries after it,
+ * while they are the next pages of the same folio, up to @avail bytes.
+ * Returns the bytes of the run; @i is left on its last entry.
+ */
+static size_t pvm_extend_run(const struct pvm_batch *b, unsigned int *i,
+			     size_t n, size_t avail)
+{
+	struct page *page = b->pages[*i];
+	struct folio *folio;
+
+	/* Most often the next page is not even next in memory: stop early. */
+	if (n == avail || *i + 1 == b->nr_pages ||
+	    b->pages[*i + 1] != nth_page(page, 1))
+		return n;
+	folio = page_folio(page);
+	while (n < avail && *i + 1 < b->nr_pages &&
+	       b->pages[*i + 1] == nth_page(page, 1) &&
+	       page_folio(b->pages[*i + 1]) == folio) {
+		page = b->pages[++*i];
+		n += min_t(size_t, avail - n, PAGE_SIZE);
 	}
-
-	while (left) {
-		size_t chunk = min_t(size_t, left, PAGE_SIZE - offset);
-		size_t copied;
-
-		if (write)
-			copied = copy_page_from_iter(*pages, offset, chunk, local);
-		else
-			copied = copy_page_to_iter(*pages, offset, chunk, local);
-		if (copied < chunk)	/* the caller's own buffer faulted */
-			return -EFAULT;
-		left -= chunk;
-		offset = 0;
-		pages++;
-	}
-	return unreadable ? -EFAULT : 0;
+	return n;
 }
 
 /*
@@ -450,60 +489,96 @@ static size_t pvm_reduce_into_remote(struct pvm_xfer *x, struct page *page,
 	return n;
 }
 
-/* Combine one span with the caller's buffers, a chunk at a time. */
-static int pvm_reduce_span(struct pvm_xfer *x, struct page **pages,
-			   const struct pvm_span *span)
+/* Combine @len bytes of a pinned page with the caller's, a chunk at a time. */
+static size_t pvm_reduce_chunk(struct pvm_xfer *x, struct page *page,
+			       unsigned int offset, size_t len)
 {
-	unsigned int offset = span->offset;
-	size_t left = span->len;
+	size_t left = len;
 
 	while (left) {
-		size_t chunk = min3(left, PAGE_SIZE - offset,
-				    (size_t)PVM_REDUCE_CHUNK);
+		size_t n = min_t(size_t, left, PVM_REDUCE_CHUNK);
 		size_t done;
 
 		if (x->write)
-			done = pvm_reduce_into_remote(x, *pages, offset, chunk);
+			done = pvm_reduce_into_remote(x, page, offset, n);
 		else
-			done = pvm_reduce_into_local(x, *pages, offset, chunk);
-		if (done < chunk)	/* the caller's own buffer faulted */
-			return -EFAULT;
-		left -= chunk;
-		offset += chunk;
-		if (offset == PAGE_SIZE) {
-			offset = 0;
-			pages++;
-		}
+			done = pvm_reduce_into_local(x, page, offset, n);
+		left -= done;
+		if (done < n)
+			break;
+		offset += n;
 	}
-	return 0;
+	return len - left;
 }
 
+/*
+ * Move the batch's bytes, walking the remote elements again from where the
+ * batch started: the page entry changes exactly where pvm_pin_batch() saw
+ * the page change.
+ */
 static int pvm_copy_batch(struct pvm_xfer *x, struct pvm_batch *b)
 {
-	struct page **pages = b->pages;
-	unsigned int i;
-	int err;
+	struct pvm_remote pos = b->start;
+	unsigned long cur = ~0UL;	/* no page is at that address */
+	unsigned int i = 0;
+	size_t left = b->len;
+	size_t unreadable = 0;
 
-	for (i = 0; i < b->nr_spans; i++) {
-		if (x->reduce)
-			err = pvm_reduce_span(x, pages, &b->spans[i]);
-		else
-			err = pvm_copy_span(pages, &b->spans[i], x->local,
-					    x->write);
-		if (err)
-			return err;
-		pages += b->spans[i].nr_pages;
+	/*
+	 * When the source faults, some architectures' copy routines have
+	 * already written past the fault in the destination (ppc32 zeroes
+	 * whole cache lines ahead with dcbz).  For writev the destination
+	 * is the target's memory, which must not change beyond the count we
+	 * return, so copy only the part of our buffers that is readable.
+	 */
+	if (x->write && !x->reduce) {
+		unreadable = fault_in_iov_iter_readable(x->local, left);
+		left -= unreadable;
 	}
-	return 0;
+
+	while (left) {
+		const struct iovec *iov = &pos.iov[pos.idx];
+		unsigned long addr = (unsigned long)iov->iov_base + pos.done;
+		unsigned int offset = offset_in_page(addr);
+		size_t avail = min(iov->iov_len - pos.done, left);
+		struct page *page;
+		size_t n, done;
+
+		if (!avail) {		/* an empty element */
+			pvm_remote_advance(&pos, 0);
+			continue;
+		}
+		if ((addr & PAGE_MASK) != cur && cur != ~0UL)
+			i++;
+		page = b->pages[i];
+		n = min_t(size_t, avail, PAGE_SIZE - offset);
+		if (!IS_ENABLED(CONFIG_HIGHMEM) && !x->reduce)
+			n = pvm_extend_run(b, &i, n, avail);
+		cur = (addr + n - 1) & PAGE_MASK;
+		if (x->reduce)
+			done = pvm_reduce_chunk(x, page, offset, n);
+		else
+			done = pvm_copy_chunk(x, page, offset, n);
+		if (done < n)	/* the caller's own buffer faulted */
+			return -EFAULT;
+		left -= n;
+		pvm_remote_advance(&pos, n);
+	}
+	return unreadable ? -EFAULT : 0;
 }
 
+/* Drop what pvm_get_pages() took. */
 static void pvm_unpin_batch(struct pvm_batch *b, bool write)
 {
+	unsigned int i;
+
 	/* Pages we wrote into must be dirtied so the target's data is kept. */
-	if (write)
+	if (write) {
 		unpin_user_pages_dirty_lock(b->pages, b->nr_pages, true);
-	else
-		unpin_user_pages(b->pages, b->nr_pages);
+		return;
+	}
+	for (i = 0; i < b->nr_pages; i++)
+		put_page(b->pages[i]);
 }
 
 /*
@@ -517,7 +592,7 @@ static ssize_t pvm_transfer(struct pvm_xfer *x)
 	struct pvm_batch batch;
 	int err = 0;
 
-	while (!err && iov_iter_count(x->local) && !pvm_remote_done(&x->rem)) {
+	for (;;) {
 		int copy_err;
 
 		err = pvm_pin_batch(x, &batch);
@@ -525,8 +600,13 @@ static ssize_t pvm_transfer(struct pvm_xfer *x)
 		pvm_unpin_batch(&batch, x->write);
 		if (copy_err)
 			err = copy_err;
-		else if (!err && fatal_signal_pending(current))
+		if (err || !iov_iter_count(x->local) ||
+		    pvm_remote_done(&x->rem))
+			break;
+		if (fatal_signal_pending(current)) {
 			err = -EINTR;
+			break;
+		}
 		cond_resched();
 	}
 

@@ -169,6 +169,18 @@ TEST_F(partial, fault_at_second_remote_element_returns_the_first_length)
 	EXPECT_PARTIAL(&l, 1, r, ARRAY_SIZE(r), 500, 0, 3);
 }
 
+/* The second element starts in the page the first one is in. */
+TEST_F(partial, fault_after_a_page_shared_by_two_elements_ends_there)
+{
+	struct iovec l = iov(LPAGE(1), 2 * self->page);
+	struct iovec r[] = {
+		iov(RPAGE(1) + 10, 100), iov(RPAGE(1) + 200, self->page),
+	};
+
+	ASSERT_EQ(0, peer_munmap(&self->peer, RPAGE(2), self->page));
+	EXPECT_PARTIAL(&l, 1, r, ARRAY_SIZE(r), self->page - 100, 0, 2);
+}
+
 TEST_F(partial, remote_elements_after_a_fault_are_not_copied)
 {
 	struct iovec l = iov(LPAGE(1), 2 * self->page);

@@ -262,6 +262,20 @@ TEST_F(transfer, aliasing_remote_elements_are_copied_in_order)
 		 self->page + 600, self->page);
 }
 
+/* Elements that go back to a page an element before the last one was in. */
+TEST_F(transfer, remote_elements_returning_to_an_earlier_page_are_copied)
+{
+	char *p = self->remote + self->page, *q = self->remote + 3 * self->page;
+	struct iovec l = iov(self->local + self->page + 3, 2 * self->page);
+	struct iovec r[] = {
+		iov(p + 10, 100), iov(q + 20, 100), iov(p + 500, 100),
+		iov(p + 700, self->page), iov(q + 300, 50),
+	};
+
+	transfer(&self->peer, variant->write, &l, 1, r, ARRAY_SIZE(r),
+		 self->page + 350, self->page);
+}
+
 /* Bigger transfers, in areas sized for them. */
 #define BULK_SIZE (4UL << 20)
 
@@ -351,6 +365,28 @@ TEST_F(bulk, more_pages_than_one_pin_batch_are_copied)
 		SKIP(return, "a pin batch of %zu KiB pages is too big",
 		     self->page >> 10);
 	transfer(&self->peer, variant->write, &l, 1, &r, 1, len, self->page);
+}
+
+/*
+ * Adjacent remote elements of a few hundred bytes to a few KiB, most of
+ * them sharing a page with the one before, over many pin batches.
+ */
+TEST_F(bulk, small_remote_elements_over_several_pin_batches_are_copied)
+{
+	static struct iovec r[UIO_MAXIOV];
+	size_t elem = 3 * self->page / 8 + 1;
+	size_t total;
+	struct iovec l;
+	unsigned long i;
+
+	if (elem * UIO_MAXIOV > self->size - 4 * self->page)
+		elem = (self->size - 4 * self->page) / UIO_MAXIOV;
+	total = elem * UIO_MAXIOV;
+	for (i = 0; i < UIO_MAXIOV; i++)
+		r[i] = iov(self->remote + self->page + 3 + i * elem, elem);
+	l = iov(self->local + self->page, total);
+	transfer(&self->peer, variant->write, &l, 1, r, UIO_MAXIOV, total,
+		 self->page);
 }
 
 /*
