@@ -522,19 +522,6 @@ static int pvm_copy_batch(struct pvm_xfer *x, struct pvm_batch *b)
 	unsigned long cur = ~0UL;	/* no page is at that address */
 	unsigned int i = 0;
 	size_t left = b->len;
-	size_t unreadable = 0;
-
-	/*
-	 * When the source faults, some architectures' copy routines have
-	 * already written past the fault in the destination (ppc32 zeroes
-	 * whole cache lines ahead with dcbz).  For writev the destination
-	 * is the target's memory, which must not change beyond the count we
-	 * return, so copy only the part of our buffers that is readable.
-	 */
-	if (x->write && !x->reduce) {
-		unreadable = fault_in_iov_iter_readable(x->local, left);
-		left -= unreadable;
-	}
 
 	while (left) {
 		const struct iovec *iov = &pos.iov[pos.idx];
@@ -564,7 +551,7 @@ static int pvm_copy_batch(struct pvm_xfer *x, struct pvm_batch *b)
 		left -= n;
 		pvm_remote_advance(&pos, n);
 	}
-	return unreadable ? -EFAULT : 0;
+	return 0;
 }
 
 /* Drop what pvm_get_pages() took. */
@@ -750,6 +737,15 @@ static ssize_t process_vm_rw(pid_t pid,
 		iov_iter_init(&reduce.src, ITER_SOURCE, local.iov,
 			      local.nr_segs, iov_iter_count(&local));
 	}
+
+	/*
+	 * A single local buffer is described as just that (import_iovec()
+	 * does so itself from Linux 6.4 on): the user copies then skip the
+	 * walk over an iovec array.
+	 */
+	if (local.nr_segs == 1 && !reduce.type)
+		iov_iter_ubuf(&local, write ? ITER_SOURCE : ITER_DEST,
+			      local.iov->iov_base, iov_iter_count(&local));
 
 	ret = pvm_rw_target(pid, flags, &local, remote_iov, riovcnt, write,
 			    reduce.type ? &reduce : NULL);
