@@ -512,6 +512,37 @@ static size_t pvm_reduce_chunk(struct pvm_xfer *x, struct page *page,
 }
 
 /*
+ * Move the @len remote bytes at @addr, which lie in the batch's page
+ * entries from @i on, one page after the other; @i is left on the last
+ * entry used.
+ */
+static int pvm_copy_piece(struct pvm_xfer *x, const struct pvm_batch *b,
+			  unsigned int *i, unsigned long addr, size_t len)
+{
+	unsigned int offset = offset_in_page(addr);
+
+	for (;;) {
+		struct page *page = b->pages[*i];
+		size_t n = min_t(size_t, len, PAGE_SIZE - offset);
+		size_t done;
+
+		if (!IS_ENABLED(CONFIG_HIGHMEM) && !x->reduce)
+			n = pvm_extend_run(b, i, n, len);
+		if (x->reduce)
+			done = pvm_reduce_chunk(x, page, offset, n);
+		else
+			done = pvm_copy_chunk(x, page, offset, n);
+		if (done < n)	/* the caller's own buffer faulted */
+			return -EFAULT;
+		len -= n;
+		if (!len)
+			return 0;
+		(*i)++;
+		offset = 0;
+	}
+}
+
+/*
  * Move the batch's bytes, walking the remote elements again from where the
  * batch started: the page entry changes exactly where pvm_pin_batch() saw
  * the page change.
@@ -526,30 +557,20 @@ static int pvm_copy_batch(struct pvm_xfer *x, struct pvm_batch *b)
 	while (left) {
 		const struct iovec *iov = &pos.iov[pos.idx];
 		unsigned long addr = (unsigned long)iov->iov_base + pos.done;
-		unsigned int offset = offset_in_page(addr);
-		size_t avail = min(iov->iov_len - pos.done, left);
-		struct page *page;
-		size_t n, done;
+		size_t len = min(iov->iov_len - pos.done, left);
 
-		if (!avail) {		/* an empty element */
-			pvm_remote_advance(&pos, 0);
-			continue;
+		if (len) {
+			int err;
+
+			if ((addr & PAGE_MASK) != cur && cur != ~0UL)
+				i++;
+			err = pvm_copy_piece(x, b, &i, addr, len);
+			if (err)
+				return err;
+			cur = (addr + len - 1) & PAGE_MASK;
+			left -= len;
 		}
-		if ((addr & PAGE_MASK) != cur && cur != ~0UL)
-			i++;
-		page = b->pages[i];
-		n = min_t(size_t, avail, PAGE_SIZE - offset);
-		if (!IS_ENABLED(CONFIG_HIGHMEM) && !x->reduce)
-			n = pvm_extend_run(b, &i, n, avail);
-		cur = (addr + n - 1) & PAGE_MASK;
-		if (x->reduce)
-			done = pvm_reduce_chunk(x, page, offset, n);
-		else
-			done = pvm_copy_chunk(x, page, offset, n);
-		if (done < n)	/* the caller's own buffer faulted */
-			return -EFAULT;
-		left -= n;
-		pvm_remote_advance(&pos, n);
+		pvm_remote_advance(&pos, len);
 	}
 	return 0;
 }
