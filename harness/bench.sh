@@ -1,17 +1,19 @@
 #!/bin/bash
-# harness/bench.sh: bench/cma_bench on our kernel (build/linux) and on
-# mainline's Cross Memory Attach (the untouched Debian 6.1 source, unpacked
-# in build/mainline): same config fragments, same static binary, same
-# initramfs, same QEMU; then natively on this machine, for hardware figures.
+# harness/bench.sh: bench/cma_bench and bench/cma_calls on our kernel
+# (build/linux) and on mainline's Cross Memory Attach (the untouched Debian
+# 6.1 source, unpacked in build/mainline): same config fragments, same
+# static binaries, same initramfs, same QEMU; then cma_bench natively on
+# this machine, for hardware figures.
 #
 #   make bench            wall-clock TCG: real time, noisy on a busy host
 #   make bench ICOUNT=1   -icount: guest time counts instructions (1 ns
 #                         each); the figures repeat exactly run to run
 #
 # Output in build/bench/MODE/ (MODE = tcg or icount): ours.csv,
-# mainline.csv, host.csv, compare.txt (also printed), cma_bench-iov*.svg,
-# and the consoles.  Numbers are reported, never judged: this fails only if
-# a build, a boot or cma_bench's own data check fails.
+# mainline.csv, host.csv, *-calls.csv (time per call), compare.txt (also
+# printed), cma_bench-iov*.svg, and the consoles.  Numbers are reported,
+# never judged: this fails only if a build, a boot, a call or cma_bench's
+# own data check fails.
 set -euo pipefail
 SECONDS=0
 export PROG_TIMEOUT=${PROG_TIMEOUT:-3600} BOOT_TIMEOUT=${BOOT_TIMEOUT:-7200}
@@ -41,7 +43,11 @@ if [ -z "$tsc_khz" ]; then
 	gcc -O2 -o "$d/tsc_khz" "$top/bench/tsc_khz.c"
 	tsc_khz=$("$d/tsc_khz")
 fi
-kargs="quiet noapictimer tsc_early_khz=$tsc_khz tsc=reliable no_timer_check CMA_BENCH_ARGS=\"-c $GUEST_ARGS\""
+# norandmaps: with address space randomisation the VMA tree's shape, and
+# so the cost of every lookup in it, changes from boot to boot (about 40
+# instructions of a 2600-instruction call under -icount); a rebuilt kernel
+# boots differently and would draw another layout.
+kargs="quiet norandmaps noapictimer tsc_early_khz=$tsc_khz tsc=reliable no_timer_check CMA_BENCH_ARGS=\"-c $GUEST_ARGS\""
 
 # mainline: the Debian source as shipped, unpacked once.
 src=/usr/src/linux-source-6.1.tar.xz mainline=$top/build/mainline
@@ -60,21 +66,22 @@ echo "bench: building both kernels (logs: ${d#$top/}/*.build.log)"
 KERNEL_TREE=$mainline BUILD_DIR=$top/build/bench-mainline "$H/kernel.sh" "$target" \
 	> "$d/mainline.build.log" 2>&1 || die "mainline: kernel build failed, see $d/mainline.build.log"
 
-# One binary, one initramfs (init + cma_bench) for both kernels.
+# The same binaries, one initramfs (init, cma_bench, cma_calls) for both kernels.
 build=$top/build/bench	# user programs: ours alone, apart from check's
 build_user "${abis[0]}" > "$d/user.build.log" 2>&1 || die "user programs: see $d/user.build.log"
 make -s -C "$top/bench" CC="ccache ${abis[0]#*=}" OUTPUT="$build/user/${abis[0]%%=*}"
 # The same bytes every run: under -icount even inode times change the counts.
-touch -d @0 "$build/user/${abis[0]%%=*}"/{init,cma_bench}
-SOURCE_DATE_EPOCH=0 make_initrd "$build/bench.cpio" cma_bench
+touch -d @0 "$build/user/${abis[0]%%=*}"/{init,cma_bench,cma_calls}
+SOURCE_DATE_EPOCH=0 make_initrd "$build/bench.cpio" cma_bench cma_calls
 
 for k in ours mainline; do
 	echo "bench: $k: booting ($mode; console: ${d#$top/}/$k.log)"
 	start=$(date +%s)
 	out=${kout[$k]} BOOT_ARGS=$kargs boot "$build/bench.cpio" "$d/$k.result" > "$d/$k.log" 2>&1 || true
-	tr -d '\r' < "$d/$k.result" | grep -qx 'done pass=1 fail=0 skip=0' ||
-		die "$k: cma_bench failed, see $d/$k.log"
+	tr -d '\r' < "$d/$k.result" | grep -qx 'done pass=2 fail=0 skip=0' ||
+		die "$k: cma_bench or cma_calls failed, see $d/$k.log"
 	tr -d '\r' < "$d/$k.log" | grep -aE '^(method|memcpy|cma_read|cma_write|shm_2copy|procmem|pipe),' > "$d/$k.csv"
+	tr -d '\r' < "$d/$k.log" | grep -a '^calls,' > "$d/$k-calls.csv"
 	echo "bench: $k: $(($(date +%s) - start))s, $(($(wc -l < "$d/$k.csv") - 1)) points"
 done
 
@@ -82,7 +89,15 @@ echo "bench: host ($(uname -r), native)"
 "$build/user/${abis[0]%%=*}/cma_bench" $HOST_ARGS --csv "$d/host.csv" > "$d/host.log"
 
 runs=("ours=$d/ours.csv" "mainline=$d/mainline.csv" "host=$d/host.csv")
-python3 "$top/bench/plot.py" compare "${runs[@]}" > "$d/compare.txt"
+{
+	echo "Time per call, ns (instructions with -icount): ours against mainline"
+	awk -F, 'FNR == NR { m[$2] = $3; next }
+		 FNR == 1 { printf "%-18s %10s %10s  %s\n", "call", "ours", "mainline", "mainline/ours" }
+		 { printf "%-18s %10d %10d  %.3f\n", $2, $3, m[$2], $3 ? m[$2] / $3 : 0 }' \
+		"$d/mainline-calls.csv" "$d/ours-calls.csv"
+	echo
+	python3 "$top/bench/plot.py" compare "${runs[@]}"
+} > "$d/compare.txt"
 python3 "$top/bench/plot.py" "${runs[@]:0:2}" --iov all -o "$d/cma_bench.svg" \
 	--title "$mode: process-to-process copy bandwidth" > /dev/null
 cat "$d/compare.txt"

@@ -64,10 +64,7 @@ for t in "$@"; do
 	[ -z "$ok" ] || make_initrd "$out/initrd.cpio" >> "$blog" 2>&1 || ok=
 	booted=$(date +%s)
 	if [ -z "$ok" ]; then
-		lines+=("$t: build FAILED, see ${blog#$top/} (build $((booted - start))s)")
-		grep -E 'error|Error|kernel.sh:|  CONFIG_' "$blog" | head -10 | sed 's/^/  /' >&2
-		fail=$((fail + 1)) bad_targets=$((bad_targets + 1))
-		echo "${lines[-1]}"
+		build_failed "$t" "$blog" $((booted - start))
 		continue
 	fi
 

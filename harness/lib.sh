@@ -59,12 +59,14 @@ build_user() {
 	done
 }
 
-# make_initrd TARGET-OUT-FILE PROGRAM: an uncompressed cpio with /init (the
-# native ABI's init) and /tests/ABI/* for every ABI of the loaded target.
-# PROGRAM, if given, replaces the tests: it becomes /tests/ABI/PROGRAM alone.
+# make_initrd TARGET-OUT-FILE [PROGRAM...]: an uncompressed cpio with /init
+# (the native ABI's init) and /tests/ABI/* for every ABI of the loaded
+# target.  PROGRAMs, if given, replace the tests: they become
+# /tests/ABI/PROGRAM, for the native ABI alone.
 # SOURCE_DATE_EPOCH, if set, is the mtime of its directories and nodes.
 make_initrd() {
-	local cpio=$1 only=${2:-} spec a abi f gen=$build/user/gen_init_cpio
+	local cpio=$1 spec a abi f gen=$build/user/gen_init_cpio
+	local only=("${@:2}")
 
 	[ -x "$gen" ] && [ "$gen" -nt "$tree/usr/gen_init_cpio.c" ] ||
 		gcc -O2 -o "$gen" "$tree/usr/gen_init_cpio.c" || return
@@ -78,8 +80,10 @@ file /init $build/user/${abis[0]%%=*}/init 755 0 0"
 	for a in "${abis[@]}"; do
 		abi=${a%%=*}
 		spec+=$'\n'"dir /tests/$abi 755 0 0"
-		if [ -n "$only" ]; then
-			spec+=$'\n'"file /tests/$abi/$only $build/user/$abi/$only 755 0 0"
+		if [ ${#only[@]} -gt 0 ]; then
+			for f in "${only[@]}"; do
+				spec+=$'\n'"file /tests/$abi/$f $build/user/$abi/$f 755 0 0"
+			done
 			break
 		fi
 		for f in "$build/user/$abi/tests"/*; do
@@ -108,6 +112,16 @@ boot() {
 		-kernel "$out/$image" -initrd "$initrd" ${QEMU_ARGS:-} \
 		-append "console=$console harness.result=/dev/$result harness.timeout=$PROG_TIMEOUT panic=-1 panic_on_warn=1 oops=panic ${BOOT_ARGS:-}" \
 		< /dev/null
+}
+
+# build_failed LABEL LOG SECONDS: report a target whose kernel or programs
+# did not build, with the log's error lines, and count it (one failure) in
+# the caller's lines, fail and bad_targets.
+build_failed() {
+	lines+=("$1: build FAILED, see ${2#$top/} (build ${3}s)")
+	grep -E 'error|Error|kernel.sh:|  CONFIG_' "$2" | head -10 | sed 's/^/  /' >&2
+	fail=$((fail + 1)) bad_targets=$((bad_targets + 1))
+	echo "${lines[-1]}"
 }
 
 # judge_results RESULT: read the loaded target's results channel; add each
