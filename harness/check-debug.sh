@@ -221,9 +221,7 @@ for t in "$@"; do
 	times="build $((booted - start))s, boot $((done_at - booted))s"
 
 	# The results channel and QEMU, as make check judges them.
-	broken= per_abi=()
-	if [ "$rc" = 124 ]; then broken="timed out after ${BOOT_TIMEOUT}s"
-	elif [ "$rc" != 0 ]; then broken="qemu exited with status $rc"; fi
+	broken=$(run_broken "$rc") per_abi=()
 	judge_results "$res"
 	down=$(detectors_up)
 	[ -z "$down" ] || broken="${broken:+$broken; }not started: $down"
@@ -237,24 +235,11 @@ for t in "$@"; do
 	echo "check-debug: $t: console: $nreports kernel report lines" >&2
 	[ "$nreports" = 0 ] || sed 's/^/  | /' <<< "$reports" | head -40 >&2
 
-	verdict=$(IFS=,; echo "${per_abi[*]}" | sed 's/,/, /g')
 	if [ "$nreports" != 0 ]; then
 		broken="${broken:+$broken; }console: $nreports report lines, first: $(head -1 <<< "$reports" | cut -c1-100)"
 	fi
-	if [ -n "$broken" ]; then
-		fail=$((fail + 1)) bad_targets=$((bad_targets + 1))
-		verdict+=" — FAIL ($broken${failed:+; failed:$failed})"
-	elif [ -n "$failed" ]; then
-		bad_targets=$((bad_targets + 1))
-		verdict+=" — FAIL (failed:$failed)"
-	else
-		verdict+=" — PASS, 0 console reports"
-	fi
+	make_verdict "PASS, 0 console reports" || bad_targets=$((bad_targets + 1))
 	lines+=("$t (debug): $verdict ($times)")
 	echo "${lines[-1]}"
 done
-
-echo
-printf '%s\n' "${lines[@]}"
-echo "$pass passed, $fail failed$([ "$skip" = 0 ] || echo ", $skip skipped")"
-[ "$bad_targets" = 0 ] && [ "$fail" = 0 ]
+summary

@@ -26,27 +26,13 @@ kernel_trouble='Kernel panic|Oops|BUG:|WARNING:|Unable to handle kernel|Call Tra
 # the target failed.  A problem with the run itself (crash, hang, missing
 # results) adds one failure on top of the programs' own.
 judge() {
-	local log=$1 res=$2 rc=$3 a abi p f s broken= failed= results per_abi=()
+	local log=$1 res=$2 rc=$3 a broken failed per_abi=()
 
-	if [ "$rc" = 124 ]; then
-		broken="timed out after ${BOOT_TIMEOUT}s"
-	elif [ "$rc" != 0 ]; then
-		broken="qemu exited with status $rc"
-	fi
+	broken=$(run_broken "$rc")
 	a=$(grep -m1 -aE "$kernel_trouble" "$log")
 	[ -z "$a" ] || broken="console: $(echo "${a:0:100}" | tr -d '\r')"
 	judge_results "$res"
-	verdict=$(IFS=,; echo "${per_abi[*]}" | sed 's/,/, /g')
-	if [ -n "$broken" ]; then
-		fail=$((fail + 1))
-		verdict+=" — FAIL ($broken${failed:+; failed:$failed})"
-	elif [ -n "$failed" ]; then
-		verdict+=" — FAIL (failed:$failed)"
-	else
-		verdict+=" — PASS"
-		return 0
-	fi
-	return 1
+	make_verdict PASS
 }
 
 for t in "$@"; do
@@ -80,8 +66,4 @@ for t in "$@"; do
 	lines+=("$t: $verdict ($times)")
 	echo "${lines[-1]}"
 done
-
-echo
-printf '%s\n' "${lines[@]}"
-echo "$pass passed, $fail failed$([ "$skip" = 0 ] || echo ", $skip skipped")"
-[ "$bad_targets" = 0 ] && [ "$fail" = 0 ]
+summary

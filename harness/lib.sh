@@ -124,6 +124,42 @@ build_failed() {
 	echo "${lines[-1]}"
 }
 
+# run_broken RC: what QEMU's exit status RC says went wrong with a boot, if
+# anything (124 is timeout's).
+run_broken() {
+	if [ "$1" = 124 ]; then
+		echo "timed out after ${BOOT_TIMEOUT}s"
+	elif [ "$1" != 0 ]; then
+		echo "qemu exited with status $1"
+	fi
+}
+
+# make_verdict PASS-TEXT: set verdict from per_abi, broken and failed (as
+# judge_results leaves them); a broken run counts one failure on top of the
+# programs' own.  False if the target failed.
+make_verdict() {
+	verdict=$(IFS=,; echo "${per_abi[*]}" | sed 's/,/, /g')
+	if [ -n "$broken" ]; then
+		fail=$((fail + 1))
+		verdict+=" — FAIL ($broken${failed:+; failed:$failed})"
+	elif [ -n "$failed" ]; then
+		verdict+=" — FAIL (failed:$failed)"
+	else
+		verdict+=" — $1"
+		return 0
+	fi
+	return 1
+}
+
+# summary: every target's line again, then the totals; false if anything
+# failed.
+summary() {
+	echo
+	printf '%s\n' "${lines[@]}"
+	echo "$pass passed, $fail failed$([ "$skip" = 0 ] || echo ", $skip skipped")"
+	[ "$bad_targets" = 0 ] && [ "$fail" = 0 ]
+}
+
 # judge_results RESULT: read the loaded target's results channel; add each
 # ABI's counts to pass/fail/skip, set per_abi (one "ABI P/T (S skipped)"
 # each), failed (the programs that failed) and, if the channel is not
