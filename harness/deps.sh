@@ -13,7 +13,9 @@ gcc-powerpc-linux-gnu libc6-dev-powerpc-cross
 gcc-i686-linux-gnu libc6-dev-i386-cross
 gcc-x86-64-linux-gnux32 libc6-dev-x32-cross"
 
-missing=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' $pkgs 2>/dev/null |
+# dpkg-query exits 1 when it knows a package not at all (a fresh machine):
+# that is an answer here, not a failure.
+missing=$({ dpkg-query -W -f='${Package} ${db:Status-Status}\n' $pkgs 2>/dev/null || true; } |
 	awk '$2 == "installed" { ok[$1] = 1 } END { for (p in ok) print p }' |
 	sort | comm -13 - <(printf '%s\n' $pkgs | sort))
 [ -n "$missing" ] || exit 0
