@@ -21,8 +21,11 @@
  * call whose elements are all inside scratch buffers the full count.
  *
  * The series' flags PROCESS_VM_PIDFD and PROCESS_VM_NOWAIT are tried in a
- * few calls too (with a pidfd where one is needed); a kernel without them
- * says EINVAL, one with them may also say EBADF or EAGAIN there.
+ * few calls too (with a pidfd where one is needed), and half of those add
+ * PROCESS_VM_REDUCE with a random op and type field (defined or not); a
+ * kernel without them says EINVAL, one with them may also say EBADF,
+ * EAGAIN or EOPNOTSUPP there.  Random "unknown" bits never include the
+ * series' own, so they are EINVAL on every kernel.
  *
  * The fuzzer must stay trustworthy, so nothing can write into memory it
  * cares about: a copy runs in order and stops at the first fault, so it is
@@ -60,7 +63,10 @@
 
 #define PVM_PIDFD	(1UL << 0)	/* the series' process_vm.h */
 #define PVM_NOWAIT	(1UL << 1)
-#define PVM_KNOWN	(PVM_PIDFD | PVM_NOWAIT)
+#define PVM_REDUCE	(1UL << 2)
+#define PVM_REDUCE_OP(op, type)	(PVM_REDUCE | (op) << 8 | (type) << 12)
+/* Every bit the series gives a meaning, the op and type fields among them. */
+#define PVM_KNOWN	(PVM_PIDFD | PVM_NOWAIT | PVM_REDUCE_OP(0xfUL, 0xfUL))
 
 #define SCRATCH_PAGES	8
 
@@ -449,7 +455,10 @@ static void random_call(struct rng *r, struct fcall *c)
 		if (!c->flags)
 			c->flags = 1UL << (sizeof(long) * 8 - 1);
 	} else if (f >= 96) {
-		c->flags = 1 + rng_below(r, PVM_KNOWN);
+		c->flags = 1 + rng_below(r, PVM_PIDFD | PVM_NOWAIT);
+		if (rng_chance(r, 50))
+			c->flags |= PVM_REDUCE_OP(rng_below(r, 16),
+						  rng_below(r, 16));
 		if (c->flags & PVM_PIDFD && c->t->pidfd >= 0)
 			c->pid = c->t->pidfd;
 	}
@@ -543,8 +552,11 @@ static bool accepted(const struct fcall *c, ssize_t ret, int err)
 {
 	unsigned int ok = MAINLINE;
 
-	if (c->flags & PVM_KNOWN && !(c->flags & ~PVM_KNOWN))
+	if (c->flags & PVM_KNOWN && !(c->flags & ~PVM_KNOWN)) {
 		ok |= OUTCOME(OUT_EBADF) | OUTCOME(OUT_EAGAIN);
+		if (c->flags & PVM_REDUCE && ret < 0 && err == EOPNOTSUPP)
+			return true;
+	}
 	if (ret >= 0)
 		return (uint64_t)ret <= most(c);
 	return OUTCOME(outcome_of(ret, 0, err)) & ok;
