@@ -114,9 +114,9 @@ mkdir -p "$build/logs"
 declare -A built
 lines=() pass=0 fail=0 skip=0 bad_targets=0
 
-# The loaded target's lines of stress/debug.config (its header's awk).
+# The loaded target's kernel's lines of stress/debug.config (its header's awk).
 debug_fragment() {
-	awk -v t="$target" '/^#@ targets:/ { on = / all( |$)/ || $0 ~ " " t "( |$)" }
+	awk -v t="$kernel" '/^#@ targets:/ { on = / all( |$)/ || $0 ~ " " t "( |$)" }
 		on || !seen { print } /^#@ targets:/ { seen = 1 }' "$top/stress/debug.config"
 }
 
@@ -169,7 +169,7 @@ detectors_up() {
 # Per target boot parameters: KASAN on book3s64 needs the radix MMU,
 # which ppc64 (big-endian) only uses when asked.
 debug_boot_args() {
-	case $target in
+	case $kernel in
 	ppc64)	echo disable_radix=no ;;
 	esac
 }

@@ -16,6 +16,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 [ $# -gt 0 ] || set -- $(all_targets)
+for t in "$@"; do (target_load "$t") || exit; done	# a bad name stops us before any build
 mkdir -p "$build/logs"
 declare -A built	# ABI -> 1 once its programs are built in this run
 lines=() pass=0 fail=0 skip=0 bad_targets=0

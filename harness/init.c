@@ -121,6 +121,24 @@ static void setup(void)
 		fatal("no harness.result= on the command line");
 }
 
+/*
+ * The CPU the programs run on, as the kernel sees it: CPU 0's block of
+ * /proc/cpuinfo (i386-nosse2's console shows its flags without sse2).
+ */
+static void show_cpu(void)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	if (!f) {
+		printf("init: /proc/cpuinfo: %m\n");
+		return;
+	}
+	while (fgets(line, sizeof(line), f) && line[0] != '\n')
+		printf("init: cpuinfo: %s", line);
+	fclose(f);
+}
+
 static void report(const char *fmt, ...)
 {
 	va_list ap;
@@ -250,6 +268,7 @@ int main(void)
 	int nabi, nprog;
 
 	setup();
+	show_cpu();
 	chdir("/tmp");
 	nabi = scandir("/tests", &abis, only_visible, alphasort);
 	if (nabi < 0)

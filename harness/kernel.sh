@@ -1,7 +1,8 @@
 #!/bin/bash
 # harness/kernel.sh TARGET: build TARGET's kernel in build/out/TARGET from
 # allnoconfig plus config/common.config and config/TARGET.config, and its
-# uapi headers in build/out/TARGET/usr/include.
+# uapi headers in build/out/TARGET/usr/include.  A target that boots
+# another's kernel (harness/targets' kernel column) builds that one.
 #
 # The config is regenerated only when the fragments, the toolchain or the
 # tree's Kconfig files change; otherwise this is an incremental kbuild.
@@ -15,6 +16,7 @@ set -euo pipefail
 
 [ $# = 1 ] || die "usage: $0 TARGET"
 target_load "$1"
+[ "$kernel" = "$target" ] || target_load "$kernel"	# it boots another target's kernel
 [ -f "$tree/Makefile" ] || die "$tree: no kernel tree (run 'make tree')"
 
 kmake() {

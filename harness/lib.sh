@@ -15,16 +15,32 @@ die() { echo "${0##*/}: $*" >&2; exit 1; }
 # Every target name in the table, in table order.
 all_targets() { awk '!/^#/ && NF { print $1 }' "$H/targets"; }
 
-# target_load TARGET: set arch cross image qemu machine cpu console result
-# and abis (an array of NAME=COMPILER) from TARGET's line of the table.
+# target_line TARGET: TARGET's line of the table, or false.
+target_line() { awk -v t="$1" '!/^#/ && $1 == t' "$H/targets" | grep .; }
+
+# target_load TARGET: set target, kernel (the target whose kernel it boots:
+# TARGET itself when the kernel column is "-"), arch cross image qemu
+# machine cpu console result, abis (an array of NAME=COMPILER) and out (the
+# kernel's build directory, build/out/KERNEL) from TARGET's line.
 target_load() {
-	local line
-	line=$(awk -v t="$1" '!/^#/ && $1 == t' "$H/targets")
-	[ -n "$line" ] || die "unknown target '$1' (known: $(all_targets | xargs))"
-	read -r target arch cross image qemu machine cpu console result abis_str <<< "$line"
+	local line k_kernel k_rest
+	line=$(target_line "$1") || die "unknown target '$1' (known: $(all_targets | xargs))"
+	read -r target kernel arch cross image qemu machine cpu console result abis_str <<< "$line"
+	[ -n "$abis_str" ] || die "harness/targets: line '$1' has fewer columns than the header (target kernel arch cross image qemu machine cpu console result abis)"
 	read -r -a abis <<< "$abis_str"
+	if [ "$kernel" = - ] || [ "$kernel" = "$target" ]; then
+		kernel=$target
+	else
+		line=$(target_line "$kernel") ||
+			die "harness/targets: '$target' boots the kernel of '$kernel', which is no target; name one with '-' in its kernel column"
+		read -r _ k_kernel k_rest <<< "$line"
+		[ "$k_kernel" = - ] ||
+			die "harness/targets: '$target' boots the kernel of '$kernel', which builds none (it boots '$k_kernel's); name '$k_kernel' instead"
+		[ "$(echo $k_rest | cut -d' ' -f1-3)" = "$arch $cross $image" ] ||
+			die "harness/targets: '$target': arch, cross and image must be those of its kernel '$kernel' ($(echo $k_rest | cut -d' ' -f1-3))"
+	fi
 	[ "$cross" != - ] || cross=
-	out=$build/out/$target
+	out=$build/out/$kernel
 }
 
 # build_user ABI=CC: the static guest programs for one user ABI, in
