@@ -215,7 +215,7 @@ for t in "$@"; do
 
 	echo "check-debug: $t: booting, $QEMU_MEM, up to ${BOOT_TIMEOUT}s (console: ${log#$top/})" >&2
 	rm -f "$res"
-	BOOT_ARGS="${BOOT_ARGS:-} $(debug_boot_args)" boot "$out/initrd.cpio" "$res" > "$log" 2>&1
+	BOOT_ARGS="${BOOT_ARGS:-} $TEST_ENV $(debug_boot_args)" boot "$out/initrd.cpio" "$res" > "$log" 2>&1
 	rc=$?
 	done_at=$(date +%s)
 	times="build $((booted - start))s, boot $((done_at - booted))s"

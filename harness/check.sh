@@ -57,7 +57,7 @@ for t in "$@"; do
 
 	echo "check: $t: booting (console: ${log#$top/})" >&2
 	rm -f "$res"
-	boot "$out/initrd.cpio" "$res" > "$log" 2>&1
+	BOOT_ARGS="${BOOT_ARGS:-} $TEST_ENV" boot "$out/initrd.cpio" "$res" > "$log" 2>&1
 	rc=$?
 	done_at=$(date +%s)
 	times="build $((booted - start))s, boot $((done_at - booted))s"

@@ -139,6 +139,21 @@ static void show_cpu(void)
 	fclose(f);
 }
 
+/*
+ * Every program inherits init's environment: the kernel command line's
+ * VAR=value words (lib.sh's TEST_ENV among them) and the kernel's HOME
+ * and TERM.
+ */
+static void show_env(void)
+{
+	extern char **environ;
+
+	printf("init: environment:");
+	for (char **e = environ; *e; e++)
+		printf(" %s", *e);
+	printf("\n");
+}
+
 static void report(const char *fmt, ...)
 {
 	va_list ap;
@@ -269,6 +284,7 @@ int main(void)
 
 	setup();
 	show_cpu();
+	show_env();
 	chdir("/tmp");
 	nabi = scandir("/tests", &abis, only_visible, alphasort);
 	if (nabi < 0)

@@ -9,6 +9,12 @@ tree=${KERNEL_TREE:-$top/build/linux}
 build=${BUILD_DIR:-$top/build}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-1200}
 PROG_TIMEOUT=${PROG_TIMEOUT:-300}
+# The test programs' environment: VAR=value words on the kernel command
+# line, which the kernel hands to init and init to every program it runs.
+# check.sh and check-debug.sh boot the selftests with it.
+# CMA_REQUIRE_EXTENSIONS=1: a series extension the kernel lacks (EINVAL
+# from its flag probe) fails the selftests instead of skipping them.
+TEST_ENV="CMA_REQUIRE_EXTENSIONS=1"
 
 die() { echo "${0##*/}: $*" >&2; exit 1; }
 
