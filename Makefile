@@ -5,7 +5,8 @@
 #   make kernel TARGET=x  build one kernel image
 #   make tree             build/linux = base + series (make refresh writes back)
 #   make series           the mailable series in build/series/
-#   make series-check     checkpatch, refresh round trip, bisectable build
+#   make series-check     checkpatch, refresh round trip, bisectable build,
+#                         W=1 engine builds for parisc and arm
 #   make bench            ours against mainline's CMA, same QEMU, same binary
 #   make check-debug      selftests + stress under KASAN, lockdep, kmemleak...
 
@@ -34,6 +35,7 @@ series: tree
 	@$(H)/series.sh export build/series
 
 series-check: base
+	@$(H)/deps.sh series-check
 	@$(H)/series.sh check
 
 kernel: tree

@@ -1,5 +1,7 @@
 #!/bin/bash
-# Install the Debian packages the harness needs, if any is missing.
+# harness/deps.sh [series-check]: install the Debian packages the harness
+# needs, if any is missing; with series-check, also the cross compilers of
+# series.sh check's engine builds (parisc, arm).
 # gcc-multilib is deliberately absent: on Debian 12 it removes the powerpc
 # cross compilers; 32-bit x86 programs use i686-linux-gnu-gcc instead.
 set -euo pipefail
@@ -12,6 +14,11 @@ gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross
 gcc-powerpc-linux-gnu libc6-dev-powerpc-cross
 gcc-i686-linux-gnu libc6-dev-i386-cross
 gcc-x86-64-linux-gnux32 libc6-dev-x32-cross"
+case ${1:-} in
+"")		;;
+series-check)	pkgs+=" gcc-hppa-linux-gnu gcc-arm-linux-gnueabihf" ;;
+*)		echo "deps: unknown package set '$1' (known: series-check, or none)" >&2; exit 1 ;;
+esac
 
 # dpkg-query exits 1 when it knows a package not at all (a fresh machine):
 # that is an answer here, not a failure.

@@ -19,39 +19,6 @@ target_load "$1"
 [ "$kernel" = "$target" ] || target_load "$kernel"	# it boots another target's kernel
 [ -f "$tree/Makefile" ] || die "$tree: no kernel tree (run 'make tree')"
 
-kmake() {
-	make -C "$tree" O="$out" ARCH="$arch" CROSS_COMPILE="$cross" \
-		CC="ccache ${cross}gcc" HOSTCC="ccache gcc" -j2 "$@"
-}
-
-# check_config FRAGMENT: every CONFIG_FOO=value line reached .config (=n
-# also when FOO is absent: unmet dependencies mean n).
-check_config() {
-	local line sym bad=() missing=()
-
-	while IFS= read -r line; do
-		case $line in
-		CONFIG_*=n)	sym=${line%%=*}
-				grep -qE "^$sym=[ym]$" "$out/.config" || continue ;;
-		CONFIG_*=*)	sym=${line%%=*}
-				grep -qxF -- "$line" "$out/.config" && continue ;;
-		*)		continue ;;
-		esac
-		if grep -rqE "^(menu)?config ${sym#CONFIG_}\$" --include='Kconfig*' "$tree"; then
-			bad+=("$line (.config: $(grep -E "^(# )?$sym[= ]" "$out/.config" || echo absent))")
-		elif [[ " ${ALLOW_MISSING:-} " = *" ${sym#CONFIG_} "* ]]; then
-			echo "kernel.sh: $target: $sym not in this tree (allowed by ALLOW_MISSING)" >&2
-		else
-			missing+=("$line")
-		fi
-	done < "$1"
-	[ ${#bad[@]} = 0 ] && [ ${#missing[@]} = 0 ] && return
-	echo "kernel.sh: $target: config fragment options that did not reach $out/.config:" >&2
-	[ ${#bad[@]} = 0 ] || printf '  %s\n' "${bad[@]}" >&2
-	[ ${#missing[@]} = 0 ] || printf '  %s (no such symbol in ${tree#$top/})\n' "${missing[@]}" >&2
-	exit 1
-}
-
 mkdir -p "$out"
 frag=$out/fragments.config
 cat "$H/config/common.config" "$H/config/$target.config" ${EXTRA_CONFIG:+"$EXTRA_CONFIG"} > "$frag.new"

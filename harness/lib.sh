@@ -49,6 +49,42 @@ target_load() {
 	out=$build/out/$kernel
 }
 
+# kmake ARG...: make in the tree for the loaded arch, out of tree in $out,
+# through ccache.
+kmake() {
+	make -C "$tree" O="$out" ARCH="$arch" CROSS_COMPILE="$cross" \
+		CC="ccache ${cross}gcc" HOSTCC="ccache gcc" -j2 "$@"
+}
+
+# check_config FRAGMENT: every CONFIG_FOO=value line of FRAGMENT reached
+# $out/.config (=n also when FOO is absent: unmet dependencies mean n), or
+# list the ones that did not and exit.  ALLOW_MISSING: see kernel.sh.
+check_config() {
+	local line sym bad=() missing=()
+
+	while IFS= read -r line; do
+		case $line in
+		CONFIG_*=n)	sym=${line%%=*}
+				grep -qE "^$sym=[ym]$" "$out/.config" || continue ;;
+		CONFIG_*=*)	sym=${line%%=*}
+				grep -qxF -- "$line" "$out/.config" && continue ;;
+		*)		continue ;;
+		esac
+		if grep -rqE "^(menu)?config ${sym#CONFIG_}\$" --include='Kconfig*' "$tree"; then
+			bad+=("$line (.config: $(grep -E "^(# )?$sym[= ]" "$out/.config" || echo absent))")
+		elif [[ " ${ALLOW_MISSING:-} " = *" ${sym#CONFIG_} "* ]]; then
+			echo "${0##*/}: $target: $sym not in this tree (allowed by ALLOW_MISSING)" >&2
+		else
+			missing+=("$line")
+		fi
+	done < "$1"
+	[ ${#bad[@]} = 0 ] && [ ${#missing[@]} = 0 ] && return
+	echo "${0##*/}: $target: config fragment options that did not reach $out/.config:" >&2
+	[ ${#bad[@]} = 0 ] || printf '  %s\n' "${bad[@]}" >&2
+	[ ${#missing[@]} = 0 ] || printf '  %s (no such symbol in ${tree#$top/})\n' "${missing[@]}" >&2
+	exit 1
+}
+
 # build_user ABI=CC: the static guest programs for one user ABI, in
 # build/user/ABI: init, demo, and tests/ with smoke plus every program the
 # tree's tools/testing/selftests/cma builds (when that directory exists),

@@ -11,7 +11,8 @@
 #                          edits) back into the repo
 #   series.sh export DIR   the mailable series: format-patch + quilt series
 #   series.sh check        fresh base + series: refresh round trip,
-#                          checkpatch --strict, x86_64 build at every commit
+#                          checkpatch --strict, x86_64 build at every commit,
+#                          harness/engine.sh (parisc, arm) at the last
 #   series.sh check-saved  exit 0 if build/linux holds no unsaved work
 set -euo pipefail
 
@@ -308,6 +309,12 @@ cmd_check() {
 			tail -20 "$tmp/build"; fail=1
 		fi
 	done
+	# The last commit's engine, W=1, on the architectures no target boots.
+	if KERNEL_TREE=$chk BUILD_DIR=$top/build/bisect "$top/harness/engine.sh" > "$tmp/build" 2>&1; then
+		cat "$tmp/build"
+	else
+		echo "engine build FAIL:"; tail -20 "$tmp/build"; fail=1
+	fi
 	[ $fail = 0 ] && echo "series-check: passed" || { echo "series-check: FAILED"; exit 1; }
 }
 
