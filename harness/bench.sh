@@ -63,7 +63,8 @@ declare -A kout=([ours]=$out [mainline]=$top/build/bench-mainline/out/$target)
 echo "bench: building both kernels (logs: ${d#$top/}/*.build.log)"
 "$H/kernel.sh" "$target" > "$d/ours.build.log" 2>&1 ||
 	die "ours: kernel build failed, see $d/ours.build.log"
-KERNEL_TREE=$mainline BUILD_DIR=$top/build/bench-mainline "$H/kernel.sh" "$target" \
+KERNEL_TREE=$mainline BUILD_DIR=$top/build/bench-mainline ALLOW_MISSING=CROSS_MEMORY_ATTACH_FP \
+	"$H/kernel.sh" "$target" \
 	> "$d/mainline.build.log" 2>&1 || die "mainline: kernel build failed, see $d/mainline.build.log"
 
 # The same binaries, one initramfs (init, cma_bench, cma_calls) for both kernels.

@@ -4,8 +4,7 @@
  *
  * One copy between the caller's buffers (an iov_iter) and another
  * process's memory (an array of remote iovecs).  The remote pages are
- * pinned (or, only to be read, referenced) and copied to or from
- * directly, with no bounce buffer.
+ * pinned and copied to or from directly, with no bounce buffer.
  *
  * The remote side is walked in batches.  A batch pins as many remote pages
  * as fit in a small array on the stack, across as many remote iovecs as it
@@ -36,6 +35,17 @@
 #include <uapi/linux/process_vm.h>
 
 #include "process_vm_fp.h"
+
+/*
+ * The flags this kernel knows.  Kept here, not in the uapi header: a
+ * mask there would be compiled into programs, and stop meaning "what the
+ * running kernel accepts" as soon as either changes; callers probe.
+ */
+#define PVM_FLAGS	(PROCESS_VM_PIDFD | PROCESS_VM_NOWAIT)
+
+/* Every bit of a PROCESS_VM_REDUCE request. */
+#define PVM_REDUCE_FLAGS	(PROCESS_VM_REDUCE | PROCESS_VM_REDUCE_OP_MASK | \
+				 PROCESS_VM_REDUCE_TYPE_MASK)
 
 /*
  * Pages pinned per batch.  Large enough that the lock round trip is noise
@@ -284,24 +294,6 @@ static int pvm_nowait_error(struct pvm_xfer *x, unsigned long addr)
 }
 
 /*
- * Take @nr remote pages from @start on.  Writing into them needs a pin (see
- * case 5 in Documentation/core-api/pin_user_pages.rst); reading them needs
- * no more than a reference, as access_remote_vm() takes for ptrace() and
- * /proc/pid/mem.  A reference costs less to take and to drop, and unlike a
- * read pin it does not make the target unshare an anonymous page that is
- * still shared copy-on-write, which a copy does not need.
- */
-static long pvm_get_pages(struct pvm_xfer *x, unsigned long start,
-			  unsigned int nr, struct page **pages, int *locked)
-{
-	if (x->write)
-		return pin_user_pages_remote(x->mm, start, nr, x->gup_flags,
-					     pages, NULL, locked);
-	return get_user_pages_remote(x->mm, start, nr, x->gup_flags, pages,
-				     NULL, locked);
-}
-
-/*
  * Pin the remote pages that come next: no more bytes than the caller's
  * buffers can still take (so that we never pin, or fault in, pages we will
  * not copy) and no more pages than a batch holds.
@@ -341,9 +333,11 @@ static int pvm_pin_batch(struct pvm_xfer *x, struct pvm_batch *b)
 		need = DIV_ROUND_UP(offset_in_page(addr) + len, PAGE_SIZE) - held;
 		want = min_t(unsigned int, need, PVM_BATCH_PAGES - b->nr_pages);
 		if (want) {
-			pinned = pvm_get_pages(x, first + held * PAGE_SIZE,
-					       want, b->pages + b->nr_pages,
-					       &locked);
+			pinned = pin_user_pages_remote(x->mm,
+						       first + held * PAGE_SIZE,
+						       want, x->gup_flags,
+						       b->pages + b->nr_pages,
+						       NULL, &locked);
 			if (pinned <= 0) {
 				/*
 				 * Whatever GUP says (ENOMEM, EHWPOISON...),
@@ -383,6 +377,87 @@ static int pvm_pin_batch(struct pvm_xfer *x, struct pvm_batch *b)
 }
 
 /*
+ * A user copy that faults may stop short of the faulting byte: i386's
+ * __copy_user() moves whole words, and stops before the word in which the
+ * source faults.  A transfer must end exactly at the first byte of the
+ * caller's memory that cannot be accessed, so finish a short copy a byte
+ * at a time; that happens once, at the end of the call.
+ */
+static noinline size_t pvm_copy_tail_from_iter(void *to, size_t len,
+					       struct iov_iter *from)
+{
+	size_t done = 0;
+
+	while (done < len && copy_from_iter(to + done, 1, from))
+		done++;
+	return done;
+}
+
+static noinline size_t pvm_copy_tail_to_iter(const void *from, size_t len,
+					     struct iov_iter *to)
+{
+	size_t done = 0;
+
+	while (done < len && copy_to_iter(from + done, 1, to))
+		done++;
+	return done;
+}
+
+static inline size_t pvm_copy_from_iter(void *to, size_t len,
+					struct iov_iter *from)
+{
+	size_t done = copy_from_iter(to, len, from);
+
+	if (unlikely(done < len))
+		done += pvm_copy_tail_from_iter(to + done, len - done, from);
+	return done;
+}
+
+static inline size_t pvm_copy_to_iter(const void *from, size_t len,
+				      struct iov_iter *to)
+{
+	size_t done = copy_to_iter(from, len, to);
+
+	if (unlikely(done < len))
+		done += pvm_copy_tail_to_iter(from + done, len - done, to);
+	return done;
+}
+
+/*
+ * Where copy_from_user() may clear destination bytes past the count it
+ * returns, process_vm_writev() stages the caller's data in a buffer this
+ * big on the stack, so that only bytes really read reach the target.
+ */
+#define PVM_BOUNCE_BYTES	256
+
+/*
+ * Copy up to @len bytes of the caller's buffers to @to, through the stack
+ * when ARCH_COPY_FROM_USER_CLOBBERS_TAIL says that the destination of a
+ * faulting user copy may hold more than it returned.  Checking that the
+ * caller's buffers are readable first would not do: another thread of the
+ * caller can unmap them between the check and the copy.
+ */
+static size_t pvm_copy_in(void *to, size_t len, struct iov_iter *from)
+{
+	u8 buf[PVM_BOUNCE_BYTES];
+	size_t done = 0;
+
+	if (!IS_ENABLED(CONFIG_ARCH_COPY_FROM_USER_CLOBBERS_TAIL))
+		return pvm_copy_from_iter(to, len, from);
+
+	while (done < len) {
+		size_t n = min_t(size_t, len - done, sizeof(buf));
+		size_t got = pvm_copy_from_iter(buf, n, from);
+
+		memcpy(to + done, buf, got);
+		done += got;
+		if (got < n)
+			break;
+	}
+	return done;
+}
+
+/*
  * Copy @len bytes between a page we hold, from @offset on, and the
  * caller's buffers; @len may run on into the next pages of the page's
  * folio (see pvm_extend_run()).  Returns the bytes copied: fewer if the
@@ -395,17 +470,31 @@ static size_t pvm_copy_chunk(struct pvm_xfer *x, struct page *page,
 	size_t done;
 
 	if (x->write)
-		done = copy_from_iter(kaddr + offset, len, x->local);
+		done = pvm_copy_in(kaddr + offset, len, x->local);
 	else
-		done = copy_to_iter(kaddr + offset, len, x->local);
+		done = pvm_copy_to_iter(kaddr + offset, len, x->local);
 	kunmap_local(kaddr);
 	return done;
 }
 
 /*
- * Where all memory is mapped (no HIGHMEM), the pages of a folio lie one
- * after the other in the kernel's address space too, so a plain copy can
- * cover a run of them in one call: one user copy instead of one per page.
+ * A copy may cover a run of a folio's pages through one mapping of its
+ * first page only where that is provably the same as a page at a time:
+ * without HIGHMEM, kmap_local_page() is page_address() and a folio's pages
+ * lie one after the other in the linear map; and kunmap_local() must do
+ * nothing per page, which ARCH_HAS_FLUSH_ON_KUNMAP architectures (parisc)
+ * break: they flush the one page they unmap, and would leave stale cache
+ * aliases of the others.  Everywhere else, copy a page at a time.
+ */
+#if defined(CONFIG_HIGHMEM) || defined(ARCH_HAS_FLUSH_ON_KUNMAP)
+#define PVM_COPY_FOLIO_RUNS	false
+#else
+#define PVM_COPY_FOLIO_RUNS	true
+#endif
+
+/*
+ * Where PVM_COPY_FOLIO_RUNS, a plain copy can cover a run of a folio's
+ * pages in one call: one user copy instead of one per page.
  * Grow the @n bytes that page entry @i provides by the entries after it,
  * while they are the next pages of the same folio, up to @avail bytes.
  * Returns the bytes of the run; @i is left on its last entry.
@@ -444,13 +533,13 @@ static size_t pvm_reduce_into_local(struct pvm_xfer *x, struct page *page,
 	size_t n, stored, torn, back;
 	void *remote;
 
-	n = copy_from_iter(old, len, &r->src);
+	n = pvm_copy_from_iter(old, len, &r->src);
 	n = round_down(n, r->type->size);
 	remote = kmap_local_page(page);
 	pvm_combine(r, res, old, remote + offset, n);
 	kunmap_local(remote);
 
-	stored = copy_to_iter(res, n, x->local);
+	stored = pvm_copy_to_iter(res, n, x->local);
 	torn = stored % r->type->size;
 	if (torn) {
 		/*
@@ -479,7 +568,7 @@ static size_t pvm_reduce_into_remote(struct pvm_xfer *x, struct page *page,
 	size_t got, n;
 	void *remote;
 
-	got = copy_from_iter(r->buf, len, x->local);
+	got = pvm_copy_from_iter(r->buf, len, x->local);
 	n = round_down(got, r->type->size);
 	/* The rest of a partly read element counts as not read. */
 	iov_iter_revert(x->local, got - n);
@@ -526,7 +615,7 @@ static int pvm_copy_piece(struct pvm_xfer *x, const struct pvm_batch *b,
 		size_t n = min_t(size_t, len, PAGE_SIZE - offset);
 		size_t done;
 
-		if (!IS_ENABLED(CONFIG_HIGHMEM) && !x->reduce)
+		if (PVM_COPY_FOLIO_RUNS && !x->reduce)
 			n = pvm_extend_run(b, i, n, len);
 		if (x->reduce)
 			done = pvm_reduce_chunk(x, page, offset, n);
@@ -575,18 +664,13 @@ static int pvm_copy_batch(struct pvm_xfer *x, struct pvm_batch *b)
 	return 0;
 }
 
-/* Drop what pvm_get_pages() took. */
 static void pvm_unpin_batch(struct pvm_batch *b, bool write)
 {
-	unsigned int i;
-
 	/* Pages we wrote into must be dirtied so the target's data is kept. */
-	if (write) {
+	if (write)
 		unpin_user_pages_dirty_lock(b->pages, b->nr_pages, true);
-		return;
-	}
-	for (i = 0; i < b->nr_pages; i++)
-		put_page(b->pages[i]);
+	else
+		unpin_user_pages(b->pages, b->nr_pages);
 }
 
 /*
@@ -717,7 +801,7 @@ static ssize_t process_vm_rw(pid_t pid,
 	struct iov_iter local;
 	ssize_t ret;
 
-	if (flags & ~(PROCESS_VM_FLAGS_MASK | PROCESS_VM_REDUCE_MASK))
+	if (flags & ~(PVM_FLAGS | PVM_REDUCE_FLAGS))
 		return -EINVAL;
 	ret = pvm_reduce_init(flags, &reduce);
 	if (ret)

@@ -41,11 +41,17 @@ static inline void pvm_fp_end(void)
 
 #elif defined(CONFIG_CROSS_MEMORY_ATTACH_FP) && defined(CONFIG_PPC_FPU)
 #include <linux/preempt.h>
+#include <asm/cpu_has_feature.h>
 #include <asm/switch_to.h>
 
+/*
+ * PPC_FPU kernels also run on cores without an FPU: the e300c2 (MPC83xx)
+ * is a book3s/32 core that sets CPU_FTR_FPU_UNAVAILABLE, and there an FP
+ * instruction in the kernel is a program check.
+ */
 static inline bool pvm_fp_usable(void)
 {
-	return true;
+	return !cpu_has_feature(CPU_FTR_FPU_UNAVAILABLE);
 }
 
 /*

@@ -17,9 +17,6 @@
  */
 #define PROCESS_VM_NOWAIT	(1UL << 1)
 
-/* The flags above, each of which may be added to any call. */
-#define PROCESS_VM_FLAGS_MASK	(PROCESS_VM_PIDFD | PROCESS_VM_NOWAIT)
-
 /*
  * Combine instead of copy: every destination element becomes the
  * destination element OP the source element, for the operation and the
@@ -35,11 +32,6 @@
 #define PROCESS_VM_REDUCE_OP_MASK	(0xfUL << PROCESS_VM_REDUCE_OP_SHIFT)
 #define PROCESS_VM_REDUCE_TYPE_SHIFT	12
 #define PROCESS_VM_REDUCE_TYPE_MASK	(0xfUL << PROCESS_VM_REDUCE_TYPE_SHIFT)
-
-/* Every bit that PROCESS_VM_REDUCE_OP() may set. */
-#define PROCESS_VM_REDUCE_MASK	(PROCESS_VM_REDUCE | \
-				 PROCESS_VM_REDUCE_OP_MASK | \
-				 PROCESS_VM_REDUCE_TYPE_MASK)
 
 /* Operations: 0 is none, so that a forgotten field fails with EINVAL. */
 #define PROCESS_VM_OP_SUM	1	/* dst + src, wrapping for integers */
@@ -66,11 +58,17 @@
 #define PROCESS_VM_TYPE_F32	9
 #define PROCESS_VM_TYPE_F64	10
 
+/*
+ * The flags of a reduction.  An @op or a @type that does not fit its
+ * field gives PROCESS_VM_REDUCE with both fields zero, which every kernel
+ * refuses with EINVAL, rather than some other operation or type.  Both
+ * arguments are evaluated more than once.
+ */
 #define PROCESS_VM_REDUCE_OP(op, type)					\
-	(PROCESS_VM_REDUCE |						\
-	 (((unsigned long)(op) << PROCESS_VM_REDUCE_OP_SHIFT) &		\
-	  PROCESS_VM_REDUCE_OP_MASK) |					\
-	 (((unsigned long)(type) << PROCESS_VM_REDUCE_TYPE_SHIFT) &	\
-	  PROCESS_VM_REDUCE_TYPE_MASK))
+	((unsigned long)(op) > 0xf || (unsigned long)(type) > 0xf ?	\
+	 PROCESS_VM_REDUCE :						\
+	 PROCESS_VM_REDUCE |						\
+	 ((unsigned long)(op) << PROCESS_VM_REDUCE_OP_SHIFT) |		\
+	 ((unsigned long)(type) << PROCESS_VM_REDUCE_TYPE_SHIFT))
 
 #endif /* _UAPI_LINUX_PROCESS_VM_H */

@@ -82,6 +82,58 @@ static inline ssize_t sys_process_vm(bool write, pid_t pid,
 	return sys_process_vm_readv(pid, lvec, liovcnt, rvec, riovcnt, flags);
 }
 
+/*
+ * The extensions of this series (PROCESS_VM_PIDFD, PROCESS_VM_NOWAIT,
+ * PROCESS_VM_REDUCE) are probed as user space would probe them: a call
+ * with empty vectors returns 0 if the kernel knows @flags and fails with
+ * EINVAL if it does not.  A test of an extension the kernel refuses is
+ * skipped, so that the suite runs on mainline; a kernel that lost an
+ * extension by mistake then shows up as skips only.  With the environment
+ * variable CMA_REQUIRE_EXTENSIONS=1 (as "make check" sets it for the
+ * kernels of the series), such a test fails instead.
+ */
+#define CMA_REQUIRE_EXTENSIONS "CMA_REQUIRE_EXTENSIONS"
+
+static inline bool cma_extensions_required(void)
+{
+	const char *v = getenv(CMA_REQUIRE_EXTENSIONS);
+
+	return v && !strcmp(v, "1");
+}
+
+/*
+ * Whether a test of the extension @what (whose flags are @flags) must stop
+ * because the kernel refuses @flags with EINVAL; if extensions are
+ * required, also mark the test failed.  Any other answer to the probe,
+ * 0 or an error such as EOPNOTSUPP, is the test's to judge.
+ */
+static inline bool __cma_extension_missing(struct __test_metadata *_metadata,
+					   unsigned long flags,
+					   const char *what)
+{
+	if (syscall(__NR_process_vm_readv, 0, NULL, 0, NULL, 0, flags) == 0 ||
+	    errno != EINVAL)
+		return false;
+	if (cma_extensions_required()) {
+		TH_LOG("kernel refuses %s (flags %#lx) with EINVAL, and %s=1",
+		       what, flags, CMA_REQUIRE_EXTENSIONS);
+		_metadata->passed = 0;
+	}
+	return true;
+}
+
+/*
+ * In a test or a fixture setup: SKIP (or, with CMA_REQUIRE_EXTENSIONS=1,
+ * FAIL) and return if the kernel refuses @flags.
+ */
+#define SKIP_WITHOUT_EXTENSION(flags, what) do {			\
+	if (__cma_extension_missing(_metadata, (flags), (what))) {	\
+		if (_metadata->passed)					\
+			SKIP(return, "kernel without %s", (what));	\
+		return;							\
+	}								\
+} while (0)
+
 static inline size_t page_size(void)
 {
 	return sysconf(_SC_PAGESIZE);

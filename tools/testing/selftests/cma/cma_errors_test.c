@@ -95,9 +95,9 @@ static bool compat_task(void)
 }
 
 /*
- * Mainline defines no flag and refuses any.  The series defines a few in
- * the low bits (PROCESS_VM_*, tested in cma_flags_test), so only flags from
- * bit UNKNOWN_FLAGS_FROM up are unknown to every kernel.
+ * Mainline defines no flag and refuses any.  Extensions may define flags
+ * in the low bits, so only flags from bit UNKNOWN_FLAGS_FROM up are
+ * unknown to every kernel.
  */
 #define UNKNOWN_FLAGS_FROM 8
 #define UNKNOWN_FLAG (1UL << (8 * sizeof(long) - 1))

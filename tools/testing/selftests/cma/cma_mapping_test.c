@@ -323,8 +323,9 @@ TEST_F(mapping, untouched_anon_memory_can_be_written)
 
 /*
  * Transparent huge pages: a transfer across the boundary between two huge
- * pages, in memory faulted in (as huge pages, when the kernel manages)
- * before the fork.
+ * pages, in memory faulted in as huge pages before the fork.  If the
+ * kernel gave the range small pages (no huge page free, TCG or an MMU mode
+ * without them), the tests SKIP: small pages are tested elsewhere.
  */
 FIXTURE(thp)
 {
@@ -334,6 +335,7 @@ FIXTURE(thp)
 	char *local;
 	char *map;	/* two huge pages */
 	const char *restore;	/* THP mode to restore, if changed */
+	const char *skip;	/* why the tests cannot run, if they cannot */
 };
 
 FIXTURE_VARIANT(thp)
@@ -406,27 +408,40 @@ static size_t thp_size(const char **restore)
 	return size;
 }
 
-/* Kilobytes of anonymous huge pages in the mapping holding @addr. */
-static long anon_huge_kb(void *addr)
+/*
+ * Whether [addr, addr + len) of process @pid is mapped by anonymous
+ * transparent huge pages only: the mapping holding it, as
+ * /proc/PID/smaps shows it, must cover it and have at least @len bytes
+ * of AnonHugePages.  madvise(MADV_HUGEPAGE) gave the range a mapping of
+ * its own, so the huge pages counted there are the range's.
+ */
+static bool range_is_thp(pid_t pid, void *addr, size_t len)
 {
-	unsigned long start, end;
-	char line[256];
-	bool in = false;
+	unsigned long start, end, a = (uintptr_t)addr;
+	char line[256], path[64];
+	bool in = false, covered = false;
 	long kb = -1;
 	FILE *f;
 
-	f = fopen("/proc/self/smaps", "r");
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	f = fopen(path, "r");
 	if (!f)
-		return -1;
+		return false;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
-			in = start <= (uintptr_t)addr && (uintptr_t)addr < end;
-		else if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			in = start <= a && a < end;
+			if (in)
+				covered = a + len <= end;
+		} else if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1) {
 			break;
+		}
 	}
 	fclose(f);
-	return kb;
+	return covered && kb >= 0 && (unsigned long)kb >= len / 1024;
 }
+
+#define NO_THP "transparent huge pages are not available"
+#define NO_HUGE_PAGE "no transparent huge page was allocated"
 
 FIXTURE_SETUP(thp)
 {
@@ -435,6 +450,7 @@ FIXTURE_SETUP(thp)
 	peer_init(&self->peer);
 	self->page = page_size();
 	self->hpage = thp_size(&self->restore);
+	self->skip = NO_THP;
 	if (!self->hpage)
 		return;
 	ASSERT_EQ(0, map_pattern(&self->local, 8 * self->page, LOCAL_SEED));
@@ -443,9 +459,13 @@ FIXTURE_SETUP(thp)
 			     ~(self->hpage - 1));
 	ASSERT_EQ(0, madvise(self->map, 2 * self->hpage, MADV_HUGEPAGE));
 	fill_pattern(self->map, 2 * self->hpage, REMOTE_SEED);
-	if (anon_huge_kb(self->map) <= 0)
-		TH_LOG("no huge page was allocated: testing small pages");
 	ASSERT_EQ(0, peer_start(&self->peer, true, NULL, NULL));
+	/*
+	 * Only huge pages make these tests: the fork shared them with the
+	 * peer (copy_huge_pmd()), whose smaps must show both.
+	 */
+	self->skip = range_is_thp(self->peer.pid, self->map, 2 * self->hpage) ?
+		     NULL : NO_HUGE_PAGE;
 }
 
 FIXTURE_TEARDOWN(thp)
@@ -461,8 +481,8 @@ TEST_F(thp, transfer_across_huge_pages_is_copied)
 	struct iovec l = iov(self->local + self->page + 7, 5 * self->page);
 	struct iovec r = iov(boundary - 2 * self->page - 3, 5 * self->page);
 
-	if (!self->hpage)
-		SKIP(return, "transparent huge pages are not available");
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	transfer(&self->peer, variant->write, &l, 1, &r, 1, 5 * self->page,
 		 self->page);
 	/* Our copy of the huge pages stays as it was. */
@@ -475,14 +495,174 @@ TEST_F(thp, whole_huge_page_is_copied)
 	struct iovec r = iov(self->map, self->hpage);
 	char *buf;
 
-	if (!self->hpage)
-		SKIP(return, "transparent huge pages are not available");
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	ASSERT_EQ(0, map_pattern(&buf, self->hpage + 2 * self->page,
 				 LOCAL_SEED));
 	l.iov_base = buf + self->page;
 	transfer(&self->peer, variant->write, &l, 1, &r, 1, self->hpage,
 		 variant->write ? 0 : self->page);
 	ASSERT_TRUE(has_pattern(self->map, 2 * self->hpage, REMOTE_SEED));
+}
+
+/*
+ * The huge zero page: a read fault on untouched anonymous memory in a
+ * range that may have huge pages maps the one huge zero page read-only,
+ * if /sys/kernel/mm/transparent_hugepage/use_zero_page is 1.  The peer
+ * read-faults the range before each test, which checks that the huge zero
+ * page is what the peer then has there.
+ */
+#define THP_USE_ZERO_PAGE "/sys/kernel/mm/transparent_hugepage/use_zero_page"
+
+/* From include/uapi/linux/kernel-page-flags.h. */
+#define KPF_THP		22
+#define KPF_ZERO_PAGE	24
+
+/*
+ * The /proc/kpageflags bits of the page that process @pid has at @addr,
+ * through its /proc/PID/pagemap; -1 if they cannot be read (no root: the
+ * page frame numbers read as 0).
+ */
+static long long page_flags(pid_t pid, void *addr)
+{
+	unsigned long long entry, pfn, flags;
+	char path[64];
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = pread(fd, &entry, sizeof(entry),
+		  (uintptr_t)addr / page_size() * sizeof(entry));
+	close(fd);
+	if (n != sizeof(entry) || !(entry >> 63))	/* not present */
+		return -1;
+	pfn = entry & ((1ULL << 55) - 1);
+	if (!pfn)
+		return -1;
+	fd = open("/proc/kpageflags", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = pread(fd, &flags, sizeof(flags), pfn * sizeof(flags));
+	close(fd);
+	return n == sizeof(flags) ? (long long)flags : -1;
+}
+
+static bool is_huge_zero_page(long long flags)
+{
+	return flags >= 0 && (flags >> KPF_THP & 1) && (flags >> KPF_ZERO_PAGE & 1);
+}
+
+FIXTURE(huge_zero)
+{
+	struct cma_peer peer;
+	size_t page;
+	size_t hpage;
+	char *local;	/* LOCAL_SEED pattern, one huge page and a page */
+	char *map;	/* one huge page, the huge zero page in the peer */
+	const char *restore;	/* THP mode to restore, if changed */
+	bool restore_zero;	/* use_zero_page to be set back to 0 */
+	const char *skip;
+};
+
+FIXTURE_SETUP(huge_zero)
+{
+	char buf[16], *p, *seen;
+	long long first, last;
+
+	peer_init(&self->peer);
+	self->page = page_size();
+	self->hpage = thp_size(&self->restore);
+	self->skip = NO_THP;
+	if (!self->hpage)
+		return;
+	self->skip = "the huge zero page is disabled (use_zero_page)";
+	if (read_sysfs(THP_USE_ZERO_PAGE, buf, sizeof(buf)))
+		return;
+	if (buf[0] != '1') {
+		if (write_sysfs(THP_USE_ZERO_PAGE, "1"))
+			return;
+		self->restore_zero = true;
+	}
+	ASSERT_EQ(0, map_pattern(&self->local, self->hpage + self->page,
+				 LOCAL_SEED));
+	ASSERT_EQ(0, map_anon(&p, 2 * self->hpage, MAP_PRIVATE));
+	self->map = (char *)(((uintptr_t)p + self->hpage - 1) &
+			     ~(self->hpage - 1));
+	ASSERT_EQ(0, madvise(self->map, self->hpage, MADV_HUGEPAGE));
+	ASSERT_EQ(0, peer_start(&self->peer, true, NULL, NULL));
+	/* The peer reads the range: a read fault only. */
+	ASSERT_EQ(0, map_anon(&seen, self->hpage, MAP_PRIVATE));
+	ASSERT_EQ(0, peer_read(&self->peer, self->map, self->hpage, seen));
+	munmap(seen, self->hpage);
+	first = page_flags(self->peer.pid, self->map);
+	last = page_flags(self->peer.pid, self->map + self->hpage - self->page);
+	if (first < 0 || last < 0)
+		self->skip = "cannot read /proc/PID/pagemap and /proc/kpageflags";
+	else if (!is_huge_zero_page(first) || !is_huge_zero_page(last))
+		self->skip = "the huge zero page was not mapped";
+	else
+		self->skip = NULL;
+}
+
+FIXTURE_TEARDOWN(huge_zero)
+{
+	EXPECT_EQ(0, peer_stop(&self->peer));
+	if (self->restore_zero)
+		EXPECT_EQ(0, write_sysfs(THP_USE_ZERO_PAGE, "0"));
+	if (self->restore)
+		EXPECT_EQ(0, write_sysfs(THP_ENABLED, self->restore));
+}
+
+TEST_F(huge_zero, read_from_the_huge_zero_page_returns_zeros)
+{
+	struct iovec l = iov(self->local + 3, self->hpage);
+	struct iovec r = iov(self->map, self->hpage);
+	size_t i;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	ASSERT_EQ((ssize_t)self->hpage,
+		  sys_process_vm_readv(self->peer.pid, &l, 1, &r, 1, 0));
+	for (i = 0; i < self->hpage; i++)
+		ASSERT_EQ(0, self->local[3 + i]) {
+			TH_LOG("byte %zu", i);
+		}
+	/* Nothing beyond the local element was written. */
+	ASSERT_TRUE(has_pattern(self->local, 3, LOCAL_SEED));
+	ASSERT_TRUE(has_pattern(self->local + 3 + self->hpage,
+				self->page - 3, LOCAL_SEED));
+}
+
+/* A write breaks the huge zero page up into pages of the peer's own. */
+TEST_F(huge_zero, write_into_the_huge_zero_page_reaches_the_peer)
+{
+	struct iovec l = iov(self->local + 1, 3 * self->page);
+	struct iovec r = iov(self->map + self->hpage / 2 - self->page - 5,
+			     3 * self->page);
+	char *seen;
+	size_t i;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	ASSERT_EQ((ssize_t)(3 * self->page),
+		  sys_process_vm_writev(self->peer.pid, &l, 1, &r, 1, 0));
+	ASSERT_EQ(0, map_anon(&seen, self->hpage, MAP_PRIVATE));
+	ASSERT_EQ(0, peer_read(&self->peer, self->map, self->hpage, seen));
+	for (i = 0; i < self->hpage; i++) {
+		char *a = self->map + i;
+		unsigned char want = 0;
+
+		if (a >= (char *)r.iov_base && a < (char *)r.iov_base + r.iov_len)
+			want = pattern_byte(LOCAL_SEED, (uintptr_t)l.iov_base +
+					    (a - (char *)r.iov_base));
+		ASSERT_EQ(want, (unsigned char)seen[i]) {
+			TH_LOG("peer byte %zu", i);
+		}
+	}
+	munmap(seen, self->hpage);
 }
 
 TEST_HARNESS_MAIN
