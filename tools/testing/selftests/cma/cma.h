@@ -123,16 +123,20 @@ static inline bool __cma_extension_missing(struct __test_metadata *_metadata,
 }
 
 /*
- * In a test or a fixture setup: SKIP (or, with CMA_REQUIRE_EXTENSIONS=1,
- * FAIL) and return if the kernel refuses @flags.
+ * In a test, or a function it calls: if the kernel refuses @flags, end the
+ * test there, as a failed ASSERT_*() does (the fixture's teardown runs),
+ * skipped, or failed with CMA_REQUIRE_EXTENSIONS=1.  Not in a fixture
+ * setup: a test ended there would not be torn down.
  */
-#define SKIP_WITHOUT_EXTENSION(flags, what) do {			\
-	if (__cma_extension_missing(_metadata, (flags), (what))) {	\
-		if (_metadata->passed)					\
-			SKIP(return, "kernel without %s", (what));	\
-		return;							\
-	}								\
-} while (0)
+static inline void cma_need_extension(struct __test_metadata *_metadata,
+				      unsigned long flags, const char *what)
+{
+	if (!__cma_extension_missing(_metadata, flags, what))
+		return;
+	if (_metadata->passed)
+		SKIP(longjmp(_metadata->env, 1), "kernel without %s", what);
+	longjmp(_metadata->env, 1);
+}
 
 static inline size_t page_size(void)
 {

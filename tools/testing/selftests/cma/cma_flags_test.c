@@ -101,9 +101,10 @@ FIXTURE_SETUP(flags)
 	ASSERT_LE(0, self->pidfd);
 }
 
-#define NEED_PIDFD() SKIP_WITHOUT_EXTENSION(PROCESS_VM_PIDFD, "PROCESS_VM_PIDFD")
+#define NEED_PIDFD() \
+	cma_need_extension(_metadata, PROCESS_VM_PIDFD, "PROCESS_VM_PIDFD")
 #define NEED_NOWAIT() \
-	SKIP_WITHOUT_EXTENSION(PROCESS_VM_NOWAIT, "PROCESS_VM_NOWAIT")
+	cma_need_extension(_metadata, PROCESS_VM_NOWAIT, "PROCESS_VM_NOWAIT")
 
 FIXTURE_TEARDOWN(flags)
 {
@@ -426,7 +427,7 @@ TEST_F(flags, pidfd_reaches_the_new_image_after_execve)
 	int cmd[2], reply[2], go[2], fd;
 	unsigned long long addr;
 	char env[64], *envp[] = { env, NULL };
-	char *argv[] = { "cma_flags_test", NULL };
+	char *const argv[] = { "cma_flags_test", NULL };
 	char c = 0;
 
 	NEED_PIDFD();

@@ -17,9 +17,26 @@
 #include <float.h>
 #include <linux/process_vm.h>
 #include <math.h>
+#include <stdalign.h>
 #include <stdio.h>
 #include <sys/auxv.h>
-#if defined(__i386__) || defined(__x86_64__)
+
+/*
+ * The architectures with code of their own below, told apart here once:
+ * x86 with a 64-bit CPU (the x86-64 and x32 ABIs) or 32-bit x86, and
+ * powerpc.
+ */
+#if defined(__x86_64__)
+#define CMA_X86		1
+#define CMA_X86_64	1
+#elif defined(__i386__)
+#define CMA_X86		1
+#define CMA_X86_32	1
+#elif defined(__powerpc__)
+#define CMA_POWERPC	1
+#endif
+
+#ifdef CMA_X86
 #include <cpuid.h>
 #endif
 
@@ -93,15 +110,15 @@ enum fpu { FPU_NO, FPU_YES, FPU_UNKNOWN };
  */
 static enum fpu cpu_fpu(void)
 {
-#if defined(__x86_64__)
+#if defined(CMA_X86_64)
 	return FPU_YES;
-#elif defined(__i386__)
+#elif defined(CMA_X86_32)
 	unsigned int a, b, c, d;
 
 	if (!__get_cpuid(1, &a, &b, &c, &d))
 		return FPU_NO;
 	return d & (1U << 26) ? FPU_YES : FPU_NO;
-#elif defined(__powerpc__)
+#elif defined(CMA_POWERPC)
 	return getauxval(AT_HWCAP) & PPC_FEATURE_HAS_FPU ? FPU_YES : FPU_NO;
 #else
 	return FPU_UNKNOWN;
@@ -197,7 +214,7 @@ static void ref_int(unsigned int op, const struct rtype *t, void *d,
  * these two functions use SSE2.  Only they: the rest of the program must
  * run on a CPU without SSE2 to see the kernel refuse floating point.
  */
-#ifdef __i386__
+#ifdef CMA_X86_32
 #define REF_FP __attribute__((target("sse2,fpmath=sse")))
 #else
 #define REF_FP
@@ -402,9 +419,10 @@ static ssize_t probe(bool write, unsigned long flags)
 }
 
 #define NEED_REDUCE() \
-	SKIP_WITHOUT_EXTENSION(PROCESS_VM_REDUCE_OP(PROCESS_VM_OP_SUM, \
-						    PROCESS_VM_TYPE_U32), \
-			       "PROCESS_VM_REDUCE")
+	cma_need_extension(_metadata, \
+			   PROCESS_VM_REDUCE_OP(PROCESS_VM_OP_SUM, \
+						PROCESS_VM_TYPE_U32), \
+			   "PROCESS_VM_REDUCE")
 
 #define NO_FPU "CPU has no FPU the kernel can use"
 
@@ -426,15 +444,21 @@ static const char *fp_skip_reason(bool write)
 	return NULL;
 }
 
-/* PROCESS_VM_REDUCE, and floating point types that the kernel combines. */
-#define NEED_FP() do {						\
-	const char *__why;					\
-								\
-	NEED_REDUCE();						\
-	__why = fp_skip_reason(variant->write);			\
-	if (__why)						\
-		SKIP(return, "%s", __why);			\
-} while (0)
+/*
+ * PROCESS_VM_REDUCE, and floating point types that the kernel combines:
+ * as NEED_REDUCE(), the test ends here without them.
+ */
+static void need_fp(struct __test_metadata *_metadata, bool write)
+{
+	const char *why;
+
+	NEED_REDUCE();
+	why = fp_skip_reason(write);
+	if (why)
+		SKIP(longjmp(_metadata->env, 1), "%s", why);
+}
+
+#define NEED_FP() need_fp(_metadata, variant->write)
 
 /*
  * Fill both areas with @t values, then start a child peer that inherits
@@ -753,6 +777,17 @@ TEST_F(reduce, undefined_ops_types_and_stray_fields_are_einval)
 }
 
 /*
+ * PROCESS_VM_REDUCE_OP(@op, @type), computed at run time: the empty asm
+ * hides the values from the compiler, which cannot fold them into a
+ * constant.
+ */
+static unsigned long reduce_op_at_run_time(int op, int type)
+{
+	asm("" : "+r" (op), "+r" (type));
+	return PROCESS_VM_REDUCE_OP(op, type);
+}
+
+/*
  * PROCESS_VM_REDUCE_OP() with an op or type that does not fit its field
  * must not become some other, valid, operation: op 17 is not SUM, type
  * 0x1a is not F64, op -15 is not SUM, type -11 is not S32.  The call must
@@ -778,8 +813,8 @@ TEST_F(reduce, reduce_op_with_an_out_of_range_op_or_type_is_einval)
 	NEED_REDUCE();
 	prepare(type_named("u32"), 13);
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		volatile int op = bad[i].op, type = bad[i].type;
-		unsigned long flags = PROCESS_VM_REDUCE_OP(op, type);
+		unsigned long flags = reduce_op_at_run_time(bad[i].op,
+							    bad[i].type);
 
 		ssize_t n = sys_process_vm(variant->write, self->c.peer.pid,
 					   &lv, 1, &rv, 1, flags);
@@ -924,7 +959,7 @@ TEST_F(reduce, nowait_combines_resident_pages)
 	char *untouched;
 
 	NEED_REDUCE();
-	SKIP_WITHOUT_EXTENSION(PROCESS_VM_NOWAIT, "PROCESS_VM_NOWAIT");
+	cma_need_extension(_metadata, PROCESS_VM_NOWAIT, "PROCESS_VM_NOWAIT");
 	untouched = mmap(NULL, self->c.page, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_TRUE(untouched != MAP_FAILED);
@@ -953,7 +988,7 @@ TEST_F(reduce, pidfd_combines_like_a_pid)
 	int fd;
 
 	NEED_REDUCE();
-	SKIP_WITHOUT_EXTENSION(PROCESS_VM_PIDFD, "PROCESS_VM_PIDFD");
+	cma_need_extension(_metadata, PROCESS_VM_PIDFD, "PROCESS_VM_PIDFD");
 	prepare(t, 8);
 	fd = sys_pidfd_open(self->c.peer.pid);
 	ASSERT_LE(0, fd);
@@ -998,16 +1033,16 @@ TEST_F(reduce, repeated_sums_accumulate)
  * tests make nothing but the system call: with exceptions unmasked, any
  * floating point arithmetic of our own could trap.
  */
-#if defined(__i386__) || defined(__x86_64__)
+#if defined(CMA_X86)
 #define HAVE_FP_ENV 1
 
 #define X87_RC_SHIFT	10		/* rounding control, in the CW */
 #define X87_MASKS	0x3f		/* exception masks, in the CW */
 #define MXCSR_FLAGS	0x3f
-#define MXCSR_DAZ	(1U << 6)
+#define MXCSR_DAZ	0x40U		/* bit 6 */
 #define MXCSR_MASKS	(0x3fU << 7)
 #define MXCSR_RC_SHIFT	13
-#define MXCSR_FTZ	(1U << 15)
+#define MXCSR_FTZ	0x8000U		/* bit 15 */
 #define MXCSR_OE_ZE_PE	0x2c		/* overflow, divide by zero, inexact */
 
 /* Rounding control values, x87 and SSE alike. */
@@ -1015,7 +1050,7 @@ enum { RC_NEAREST, RC_DOWN, RC_UP, RC_ZERO };
 
 static bool cpu_has_sse(void)
 {
-#ifdef __x86_64__
+#ifdef CMA_X86_64
 	return true;
 #else
 	unsigned int a, b, c, d;
@@ -1041,8 +1076,8 @@ static void set_mxcsr(unsigned int m)
 static unsigned int mxcsr_mask(void)
 {
 	static struct {
-		unsigned char b[512];
-	} __attribute__((aligned(16))) fx;
+		alignas(16) unsigned char b[512];
+	} fx;
 	unsigned int mask;
 
 	asm volatile("fxsave %0" : "=m" (fx));
@@ -1151,7 +1186,7 @@ static bool env_ppc_ni(void)
 	return false;
 }
 
-#elif defined(__powerpc__)
+#elif defined(CMA_POWERPC)
 #include <sys/prctl.h>
 
 #define HAVE_FP_ENV 1
@@ -1345,11 +1380,11 @@ static bool __reduce_in_env(struct __test_metadata *_metadata,
 	}
 	if (n != (ssize_t)len)
 		return false;
-	if (write) {
-		EXPECT_EQ(0, peer_read(&c->peer, c->remote, len, out));
-	} else {
+	if (!write) {
 		memcpy(out, c->local, len);
+		return true;
 	}
+	EXPECT_EQ(0, peer_read(&c->peer, c->remote, len, out));
 	return true;
 }
 
@@ -1447,7 +1482,7 @@ TEST_F(fp_env, fp_reduce_leaves_the_callers_fp_environment_alone)
 
 	NEED_FP();
 	got = malloc(len);
-	ASSERT_TRUE(got != NULL);
+	ASSERT_FALSE(!got);
 	__prepare_env(_metadata, &self->c, t, 200);
 	ASSERT_TRUE(__reduce_in_env(_metadata, &self->c, variant->write, t,
 				    PROCESS_VM_OP_SUM, NULL, len, got,
