@@ -293,6 +293,20 @@ TEST_F(mapping, untouched_anon_memory_reads_as_zeros)
 		ASSERT_EQ(0, self->local[i]);
 }
 
+/*
+ * The byte a zero-filled peer mapping holds at @a after @l was written
+ * to @r: the local pattern inside @r, zero elsewhere.
+ */
+static unsigned char written_or_zero(const char *a, const struct iovec *l,
+				     const struct iovec *r)
+{
+	const char *start = r->iov_base;
+
+	if (a < start || a >= start + r->iov_len)
+		return 0;
+	return pattern_byte(LOCAL_SEED, (uintptr_t)l->iov_base + (a - start));
+}
+
 TEST_F(mapping, untouched_anon_memory_can_be_written)
 {
 	struct iovec l = iov(self->local + 5, 2 * self->page);
@@ -307,15 +321,9 @@ TEST_F(mapping, untouched_anon_memory_can_be_written)
 		  sys_process_vm_writev(self->peer.pid, &l, 1, &r, 1, 0));
 	ASSERT_EQ(0, map_anon(&child, self->len, MAP_PRIVATE));
 	ASSERT_EQ(0, peer_read(&self->peer, self->map, self->len, child));
-	for (i = 0; i < self->len; i++) {
-		char *a = self->map + i;
-		unsigned char want = 0;
-
-		if (a >= (char *)r.iov_base && a < (char *)r.iov_base + r.iov_len)
-			want = pattern_byte(LOCAL_SEED, (uintptr_t)l.iov_base +
-					    (a - (char *)r.iov_base));
-		ASSERT_EQ(want, (unsigned char)child[i]);
-	}
+	for (i = 0; i < self->len; i++)
+		ASSERT_EQ(written_or_zero(self->map + i, &l, &r),
+			  (unsigned char)child[i]);
 	/* Our copy is still untouched. */
 	for (i = 0; i < self->len; i++)
 		ASSERT_EQ(0, self->map[i]);
@@ -652,13 +660,8 @@ TEST_F(huge_zero, write_into_the_huge_zero_page_reaches_the_peer)
 	ASSERT_EQ(0, map_anon(&seen, self->hpage, MAP_PRIVATE));
 	ASSERT_EQ(0, peer_read(&self->peer, self->map, self->hpage, seen));
 	for (i = 0; i < self->hpage; i++) {
-		char *a = self->map + i;
-		unsigned char want = 0;
-
-		if (a >= (char *)r.iov_base && a < (char *)r.iov_base + r.iov_len)
-			want = pattern_byte(LOCAL_SEED, (uintptr_t)l.iov_base +
-					    (a - (char *)r.iov_base));
-		ASSERT_EQ(want, (unsigned char)seen[i]) {
+		ASSERT_EQ(written_or_zero(self->map + i, &l, &r),
+			  (unsigned char)seen[i]) {
 			TH_LOG("peer byte %zu", i);
 		}
 	}
