@@ -8,6 +8,7 @@
 #   make series-check     checkpatch, refresh round trip, bisectable build,
 #                         W=1 engine builds for parisc and arm
 #   make bench            ours against mainline's CMA, same QEMU, same binary
+#   make profile          one 64 B call single-stepped: instructions per function
 #   make check-debug      selftests + stress under KASAN, lockdep, kmemleak...
 
 # TARGETS empty: every line of harness/targets, in table order.
@@ -16,7 +17,7 @@ TARGETS_DEBUG ?= x86_64
 TARGET  ?= x86_64
 H := harness
 
-.PHONY: all deps base tree refresh series series-check kernel check run bench check-debug clean
+.PHONY: all deps base tree refresh series series-check kernel check run bench profile check-debug clean
 all: check
 
 deps:
@@ -49,6 +50,9 @@ run: tree
 
 bench: tree
 	@$(H)/bench.sh
+
+profile:
+	@$(H)/profile.sh
 
 check-debug: tree
 	@$(H)/check-debug.sh $(TARGETS_DEBUG)

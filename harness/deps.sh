@@ -8,7 +8,7 @@ set -euo pipefail
 
 pkgs="linux-source-6.1 qemu-system-x86 qemu-system-ppc flex bison bc
 libelf-dev libssl-dev ccache sparse cpio xz-utils perl python3 kmod
-python3-ply python3-git
+python3-ply python3-git gdb quilt
 gcc-powerpc64-linux-gnu libc6-dev-ppc64-cross
 gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross
 gcc-powerpc-linux-gnu libc6-dev-powerpc-cross
