@@ -11,9 +11,10 @@
 #define PROCESS_VM_PIDFD	(1UL << 0)
 
 /*
- * Never wait for the target's memory: do not fault its pages in and do
- * not wait for its mmap lock.  The call stops at the first page that is
- * not resident; EAGAIN if that is the first page.
+ * Do not fault the target's pages in and do not wait for its mmap lock.
+ * The call stops at the first page that is not resident; EAGAIN if that
+ * is the first page.  Documentation/userspace-api/process_vm.rst lists
+ * where the call can still sleep.
  */
 #define PROCESS_VM_NOWAIT	(1UL << 1)
 
