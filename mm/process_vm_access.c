@@ -52,13 +52,12 @@
  * next to copying the batch, small enough to live on the stack, so that no
  * call ever allocates for its remote pages.
  */
-#define PVM_BATCH_PAGES	32
+#define PVM_BATCH_PAGES	16
 
-/* Position in the remote iovec array: element @idx, @done bytes into it. */
+/* Position in the remote iovec array: @done bytes into element @iov. */
 struct pvm_remote {
 	const struct iovec *iov;
-	unsigned long nr;
-	unsigned long idx;
+	const struct iovec *end;
 	size_t done;
 };
 
@@ -75,12 +74,16 @@ struct pvm_type {
 
 /*
  * Bytes of the caller's data combined at a time.  The bounce buffer holds
- * two chunks, so it is one small allocation per call, whatever the page
- * size; and a chunk is a multiple of every element size.
+ * two chunks and shares one allocation of at most 4 KiB with the rest of
+ * the reduction's state, whatever the page size; and a chunk is a
+ * multiple of every element size.
  */
-#define PVM_REDUCE_CHUNK	2048
+#define PVM_REDUCE_CHUNK	1024
 
-/* The state of a PROCESS_VM_REDUCE call. */
+/*
+ * The state of a PROCESS_VM_REDUCE call, allocated with its bounce buffer
+ * so that a plain copy carries none of it on its stack.
+ */
 struct pvm_reduce {
 	const struct pvm_type *type;
 	unsigned int op;
@@ -89,7 +92,7 @@ struct pvm_reduce {
 	 * the local iterator that stores the results into them.
 	 */
 	struct iov_iter src;
-	u8 *buf;		/* 2 * PVM_REDUCE_CHUNK bytes */
+	u8 buf[2 * PVM_REDUCE_CHUNK];
 };
 
 /* One call's transfer between the caller and the target's @mm. */
@@ -113,7 +116,6 @@ struct pvm_batch {
 	struct pvm_remote start;
 	size_t len;
 	unsigned int nr_pages;
-	unsigned long last_page;	/* user address of the last entry */
 	struct page *pages[PVM_BATCH_PAGES];
 };
 
@@ -193,31 +195,30 @@ static const struct pvm_type pvm_types[] = {
 };
 
 /*
- * Decode the PROCESS_VM_REDUCE fields of @flags into @r (r->type stays
- * NULL for a plain copy).  Op and type fields without PROCESS_VM_REDUCE,
- * an op or a type that is not defined, and a bitwise op on a floating
- * point type are EINVAL; a type this kernel cannot combine is EOPNOTSUPP.
+ * Decode the PROCESS_VM_REDUCE fields of @flags: the element type, or NULL
+ * for a plain copy, and the op in @op.  Op and type fields without
+ * PROCESS_VM_REDUCE, an op or a type that is not defined, and a bitwise op
+ * on a floating point type are EINVAL; a type this kernel cannot combine
+ * is EOPNOTSUPP.
  */
-static int pvm_reduce_init(unsigned long flags, struct pvm_reduce *r)
+static const struct pvm_type *pvm_reduce_type(unsigned long flags,
+					      unsigned int *op)
 {
-	unsigned int op = FIELD_GET(PROCESS_VM_REDUCE_OP_MASK, flags);
 	unsigned int type = FIELD_GET(PROCESS_VM_REDUCE_TYPE_MASK, flags);
 	const struct pvm_type *t;
 
-	r->type = NULL;
+	*op = FIELD_GET(PROCESS_VM_REDUCE_OP_MASK, flags);
 	if (!(flags & PROCESS_VM_REDUCE))
-		return op || type ? -EINVAL : 0;
-	if (op < PROCESS_VM_OP_SUM || op > PROCESS_VM_OP_BXOR ||
+		return *op || type ? ERR_PTR(-EINVAL) : NULL;
+	if (*op < PROCESS_VM_OP_SUM || *op > PROCESS_VM_OP_BXOR ||
 	    type >= ARRAY_SIZE(pvm_types) || !pvm_types[type].size)
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 	t = &pvm_types[type];
-	if (t->fp && op >= PROCESS_VM_OP_BAND)
-		return -EINVAL;
+	if (t->fp && *op >= PROCESS_VM_OP_BAND)
+		return ERR_PTR(-EINVAL);
 	if (!t->reduce || (t->fp && !pvm_fp_usable()))
-		return -EOPNOTSUPP;
-	r->type = t;
-	r->op = op;
-	return 0;
+		return ERR_PTR(-EOPNOTSUPP);
+	return t;
 }
 
 /*
@@ -257,14 +258,14 @@ static void pvm_combine(const struct pvm_reduce *r, void *dst, const void *a,
 
 static bool pvm_remote_done(const struct pvm_remote *rem)
 {
-	return rem->idx >= rem->nr;
+	return rem->iov == rem->end;
 }
 
 static void pvm_remote_advance(struct pvm_remote *rem, size_t len)
 {
 	rem->done += len;
-	if (rem->done == rem->iov[rem->idx].iov_len) {
-		rem->idx++;
+	if (rem->done == rem->iov->iov_len) {
+		rem->iov++;
 		rem->done = 0;
 	}
 }
@@ -306,6 +307,7 @@ static int pvm_pin_batch(struct pvm_xfer *x, struct pvm_batch *b)
 {
 	struct pvm_remote *rem = &x->rem;
 	size_t room = iov_iter_count(x->local);
+	unsigned long last = 0;		/* user address of the last entry */
 	int locked = 1;
 	int err;
 
@@ -317,7 +319,7 @@ static int pvm_pin_batch(struct pvm_xfer *x, struct pvm_batch *b)
 		return err;
 
 	while (room && !pvm_remote_done(rem) && b->nr_pages < PVM_BATCH_PAGES) {
-		const struct iovec *iov = &rem->iov[rem->idx];
+		const struct iovec *iov = rem->iov;
 		unsigned long addr = (unsigned long)iov->iov_base + rem->done;
 		size_t len = min(iov->iov_len - rem->done, room);
 		unsigned long first = addr & PAGE_MASK;
@@ -329,7 +331,7 @@ static int pvm_pin_batch(struct pvm_xfer *x, struct pvm_batch *b)
 			continue;
 		}
 		/* The previous element may have ended in our first page. */
-		held = b->nr_pages && first == b->last_page;
+		held = b->nr_pages && first == last;
 		need = DIV_ROUND_UP(offset_in_page(addr) + len, PAGE_SIZE) - held;
 		want = min_t(unsigned int, need, PVM_BATCH_PAGES - b->nr_pages);
 		if (want) {
@@ -353,7 +355,7 @@ static int pvm_pin_batch(struct pvm_xfer *x, struct pvm_batch *b)
 				pinned = 0;
 			}
 			b->nr_pages += pinned;
-			b->last_page = first + (held + pinned - 1) * PAGE_SIZE;
+			last = first + (held + pinned - 1) * PAGE_SIZE;
 			len = min_t(size_t, len, (held + pinned) * PAGE_SIZE -
 					    offset_in_page(addr));
 		}
@@ -430,20 +432,14 @@ static inline size_t pvm_copy_to_iter(const void *from, size_t len,
  */
 #define PVM_BOUNCE_BYTES	256
 
-/*
- * Copy up to @len bytes of the caller's buffers to @to, through the stack
- * when ARCH_COPY_FROM_USER_CLOBBERS_TAIL says that the destination of a
- * faulting user copy may hold more than it returned.  Checking that the
- * caller's buffers are readable first would not do: another thread of the
- * caller can unmap them between the check and the copy.
+/* pvm_copy_in() through a buffer on the stack; kept out of line, and so
+ * off the stack of every other call, as few architectures need it.
  */
-static size_t pvm_copy_in(void *to, size_t len, struct iov_iter *from)
+static noinline size_t pvm_copy_in_staged(void *to, size_t len,
+					  struct iov_iter *from)
 {
 	u8 buf[PVM_BOUNCE_BYTES];
 	size_t done = 0;
-
-	if (!IS_ENABLED(CONFIG_ARCH_COPY_FROM_USER_CLOBBERS_TAIL))
-		return pvm_copy_from_iter(to, len, from);
 
 	while (done < len) {
 		size_t n = min_t(size_t, len - done, sizeof(buf));
@@ -455,6 +451,20 @@ static size_t pvm_copy_in(void *to, size_t len, struct iov_iter *from)
 			break;
 	}
 	return done;
+}
+
+/*
+ * Copy up to @len bytes of the caller's buffers to @to, through the stack
+ * when ARCH_COPY_FROM_USER_CLOBBERS_TAIL says that the destination of a
+ * faulting user copy may hold more than it returned.  Checking that the
+ * caller's buffers are readable first would not do: another thread of the
+ * caller can unmap them between the check and the copy.
+ */
+static size_t pvm_copy_in(void *to, size_t len, struct iov_iter *from)
+{
+	if (IS_ENABLED(CONFIG_ARCH_COPY_FROM_USER_CLOBBERS_TAIL))
+		return pvm_copy_in_staged(to, len, from);
+	return pvm_copy_from_iter(to, len, from);
 }
 
 /*
@@ -638,28 +648,27 @@ static int pvm_copy_piece(struct pvm_xfer *x, const struct pvm_batch *b,
  */
 static int pvm_copy_batch(struct pvm_xfer *x, struct pvm_batch *b)
 {
-	struct pvm_remote pos = b->start;
-	unsigned long cur = ~0UL;	/* no page is at that address */
-	unsigned int i = 0;
+	const struct iovec *iov = b->start.iov;
+	size_t skip = b->start.done;
 	size_t left = b->len;
+	/* No page is at ~0: the first piece moves @i onto entry 0. */
+	unsigned long cur = ~0UL;
+	unsigned int i = UINT_MAX;
 
-	while (left) {
-		const struct iovec *iov = &pos.iov[pos.idx];
-		unsigned long addr = (unsigned long)iov->iov_base + pos.done;
-		size_t len = min(iov->iov_len - pos.done, left);
+	for (; left; iov++, skip = 0) {
+		unsigned long addr = (unsigned long)iov->iov_base + skip;
+		size_t len = min(iov->iov_len - skip, left);
+		int err;
 
-		if (len) {
-			int err;
-
-			if ((addr & PAGE_MASK) != cur && cur != ~0UL)
-				i++;
-			err = pvm_copy_piece(x, b, &i, addr, len);
-			if (err)
-				return err;
-			cur = (addr + len - 1) & PAGE_MASK;
-			left -= len;
-		}
-		pvm_remote_advance(&pos, len);
+		if (!len)
+			continue;
+		if ((addr & PAGE_MASK) != cur)
+			i++;
+		err = pvm_copy_piece(x, b, &i, addr, len);
+		if (err)
+			return err;
+		cur = (addr + len - 1) & PAGE_MASK;
+		left -= len;
 	}
 	return 0;
 }
@@ -757,7 +766,7 @@ static ssize_t pvm_rw_target(pid_t pid, unsigned long flags,
 {
 	struct pvm_xfer x = {
 		.local = local,
-		.rem = { .iov = riov, .nr = riovcnt },
+		.rem = { .iov = riov, .end = riov + riovcnt },
 		.reduce = reduce,
 		.write = write,
 		.nowait = flags & PROCESS_VM_NOWAIT,
@@ -797,15 +806,17 @@ static ssize_t process_vm_rw(pid_t pid,
 	struct iovec remote_stack[UIO_FASTIOV];
 	struct iovec *local_iov = local_stack;
 	struct iovec *remote_iov;
-	struct pvm_reduce reduce = { };
+	struct pvm_reduce *reduce = NULL;
+	const struct pvm_type *type;
 	struct iov_iter local;
+	unsigned int op;
 	ssize_t ret;
 
 	if (flags & ~(PVM_FLAGS | PVM_REDUCE_FLAGS))
 		return -EINVAL;
-	ret = pvm_reduce_init(flags, &reduce);
-	if (ret)
-		return ret;
+	type = pvm_reduce_type(flags, &op);
+	if (IS_ERR(type))
+		return PTR_ERR(type);
 
 	/*
 	 * The local vector is checked first and, like readv(), silently
@@ -816,8 +827,8 @@ static ssize_t process_vm_rw(pid_t pid,
 	 */
 	ret = import_iovec(write ? ITER_SOURCE : ITER_DEST, lvec, liovcnt,
 			   UIO_FASTIOV, &local_iov, &local);
-	if (ret >= 0 && reduce.type &&
-	    !pvm_iov_aligned(local.iov, local.nr_segs, reduce.type->size))
+	if (ret >= 0 && type &&
+	    !pvm_iov_aligned(local.iov, local.nr_segs, type->size))
 		ret = -EINVAL;
 	if (ret <= 0)
 		goto free_local;
@@ -830,16 +841,18 @@ static ssize_t process_vm_rw(pid_t pid,
 		goto free_local;
 	}
 
-	if (reduce.type) {
+	if (type) {
 		ret = -EINVAL;
-		if (!pvm_iov_aligned(remote_iov, riovcnt, reduce.type->size))
+		if (!pvm_iov_aligned(remote_iov, riovcnt, type->size))
 			goto free_remote;
 		ret = -ENOMEM;
-		reduce.buf = kmalloc(2 * PVM_REDUCE_CHUNK, GFP_KERNEL);
-		if (!reduce.buf)
+		reduce = kmalloc(sizeof(*reduce), GFP_KERNEL);
+		if (!reduce)
 			goto free_remote;
+		reduce->type = type;
+		reduce->op = op;
 		/* Only process_vm_readv() reads what it stores into. */
-		iov_iter_init(&reduce.src, ITER_SOURCE, local.iov,
+		iov_iter_init(&reduce->src, ITER_SOURCE, local.iov,
 			      local.nr_segs, iov_iter_count(&local));
 	}
 
@@ -848,14 +861,14 @@ static ssize_t process_vm_rw(pid_t pid,
 	 * does so itself from Linux 6.4 on): the user copies then skip the
 	 * walk over an iovec array.
 	 */
-	if (local.nr_segs == 1 && !reduce.type)
+	if (local.nr_segs == 1 && !reduce)
 		iov_iter_ubuf(&local, write ? ITER_SOURCE : ITER_DEST,
 			      local.iov->iov_base, iov_iter_count(&local));
 
 	ret = pvm_rw_target(pid, flags, &local, remote_iov, riovcnt, write,
-			    reduce.type ? &reduce : NULL);
+			    reduce);
 
-	kfree(reduce.buf);
+	kfree(reduce);
 free_remote:
 	if (remote_iov != remote_stack)
 		kfree(remote_iov);

@@ -1509,9 +1509,9 @@ TEST_F(fp_env, fp_reduce_leaves_the_callers_fp_environment_alone)
 #endif /* HAVE_FP_ENV */
 
 /*
- * More than the kernel pins at a time (PVM_BATCH_PAGES, 32 pages) in one
+ * More than the kernel pins at a time (PVM_BATCH_PAGES, 16 pages) in one
  * call: 40 pages, from a remote address that is not page aligned, so 41
- * remote pages and two batches.  Checked element by element.
+ * remote pages and three batches.  Checked element by element.
  */
 #define BIG_PAGES 42
 
@@ -1575,7 +1575,7 @@ TEST_F(reduce_batch, sum_of_u64_over_40_pages)
 /*
  * Overlapping local elements.  The kernel combines remote memory a piece
  * at a time, a piece being the part of one remote element in one page,
- * cut into chunks of at most 2 KiB (PVM_REDUCE_CHUNK).  For each chunk,
+ * cut into chunks of at most 1 KiB (PVM_REDUCE_CHUNK).  For each chunk,
  * process_vm_readv() reads the local bytes it pairs with first, then
  * stores all the results, in vector order; so (observed on x86_64, and
  * what mm/process_vm_access.c does on every architecture):
