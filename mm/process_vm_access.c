@@ -94,6 +94,7 @@ struct pvm_reduce {
 	struct iov_iter src;
 	u8 buf[2 * PVM_REDUCE_CHUNK];
 };
+static_assert(sizeof(struct pvm_reduce) <= 4096);
 
 /* One call's transfer between the caller and the target's @mm. */
 struct pvm_xfer {
@@ -432,7 +433,8 @@ static inline size_t pvm_copy_to_iter(const void *from, size_t len,
  */
 #define PVM_BOUNCE_BYTES	256
 
-/* pvm_copy_in() through a buffer on the stack; kept out of line, and so
+/*
+ * pvm_copy_in() through a buffer on the stack; kept out of line, and so
  * off the stack of every other call, as few architectures need it.
  */
 static noinline size_t pvm_copy_in_staged(void *to, size_t len,
