@@ -108,13 +108,13 @@ struct pvm_xfer {
 };
 
 /*
- * The next @len remote bytes from @start, and the pages they lie in, in
- * the order the bytes reach them.  Consecutive bytes in one page share an
- * entry, even across elements, so @pages can be matched to the bytes again
- * by walking the same elements: a new entry where the page changes.
+ * The next @len remote bytes from the transfer's remote cursor, and the
+ * pages they lie in, in the order the bytes reach them.  Consecutive bytes
+ * in one page share an entry, even across elements, so @pages can be
+ * matched to the bytes again by walking the same elements: a new entry
+ * where the page changes.
  */
 struct pvm_batch {
-	struct pvm_remote start;
 	size_t len;
 	unsigned int nr_pages;
 	struct page *pages[PVM_BATCH_PAGES];
@@ -208,9 +208,11 @@ static const struct pvm_type *pvm_reduce_type(unsigned long flags,
 	unsigned int type = FIELD_GET(PROCESS_VM_REDUCE_TYPE_MASK, flags);
 	const struct pvm_type *t;
 
-	*op = FIELD_GET(PROCESS_VM_REDUCE_OP_MASK, flags);
+	if (!(flags & PVM_REDUCE_FLAGS))
+		return NULL;
 	if (!(flags & PROCESS_VM_REDUCE))
-		return *op || type ? ERR_PTR(-EINVAL) : NULL;
+		return ERR_PTR(-EINVAL);
+	*op = FIELD_GET(PROCESS_VM_REDUCE_OP_MASK, flags);
 	if (*op < PROCESS_VM_OP_SUM || *op > PROCESS_VM_OP_BXOR ||
 	    type >= ARRAY_SIZE(pvm_types) || !pvm_types[type].size)
 		return ERR_PTR(-EINVAL);
@@ -298,7 +300,8 @@ static int pvm_nowait_error(struct pvm_xfer *x, unsigned long addr)
 /*
  * Pin the remote pages that come next: no more bytes than the caller's
  * buffers can still take (so that we never pin, or fault in, pages we will
- * not copy) and no more pages than a batch holds.
+ * not copy) and no more pages than a batch holds.  The remote cursor stays
+ * where it is: pvm_copy_batch() moves it over the bytes it copies.
  *
  * Returns 0, or the error that stopped pinning at the cursor; the pages
  * pinned before that point stay in the batch and are still copied, which
@@ -306,39 +309,38 @@ static int pvm_nowait_error(struct pvm_xfer *x, unsigned long addr)
  */
 static int pvm_pin_batch(struct pvm_xfer *x, struct pvm_batch *b)
 {
-	struct pvm_remote *rem = &x->rem;
+	const struct iovec *iov = x->rem.iov;
+	size_t skip = x->rem.done;
 	size_t room = iov_iter_count(x->local);
-	unsigned long last = 0;		/* user address of the last entry */
+	unsigned long held_end = 0;	/* where the last page pinned ends */
 	int locked = 1;
 	int err;
 
-	b->start = *rem;
 	b->len = 0;
 	b->nr_pages = 0;
 	err = pvm_lock_target(x);
 	if (err)
 		return err;
 
-	while (room && !pvm_remote_done(rem) && b->nr_pages < PVM_BATCH_PAGES) {
-		const struct iovec *iov = rem->iov;
-		unsigned long addr = (unsigned long)iov->iov_base + rem->done;
-		size_t len = min(iov->iov_len - rem->done, room);
-		unsigned long first = addr & PAGE_MASK;
-		unsigned int held, need, want;
+	for (; room && iov != x->rem.end && b->nr_pages < PVM_BATCH_PAGES;
+	     iov++, skip = 0) {
+		unsigned long addr = (unsigned long)iov->iov_base + skip;
+		size_t len = min(iov->iov_len - skip, room);
+		unsigned long start = addr & PAGE_MASK;
+		unsigned int held, want;
 		long pinned = 0;
 
-		if (!len) {		/* an empty element */
-			pvm_remote_advance(rem, 0);
+		if (!len)		/* an empty element */
 			continue;
-		}
 		/* The previous element may have ended in our first page. */
-		held = b->nr_pages && first == last;
-		need = DIV_ROUND_UP(offset_in_page(addr) + len, PAGE_SIZE) - held;
-		want = min_t(unsigned int, need, PVM_BATCH_PAGES - b->nr_pages);
+		held = b->nr_pages && start + PAGE_SIZE == held_end;
+		start += held * PAGE_SIZE;
+		want = min_t(unsigned int, PVM_BATCH_PAGES - b->nr_pages,
+			     DIV_ROUND_UP(offset_in_page(addr) + len,
+					  PAGE_SIZE) - held);
 		if (want) {
-			pinned = pin_user_pages_remote(x->mm,
-						       first + held * PAGE_SIZE,
-						       want, x->gup_flags,
+			pinned = pin_user_pages_remote(x->mm, start, want,
+						       x->gup_flags,
 						       b->pages + b->nr_pages,
 						       NULL, &locked);
 			if (pinned <= 0) {
@@ -348,21 +350,18 @@ static int pvm_pin_batch(struct pvm_xfer *x, struct pvm_batch *b)
 				 */
 				err = -EFAULT;
 				if (x->nowait && locked)
-					err = pvm_nowait_error(x, first +
-							       held * PAGE_SIZE);
+					err = pvm_nowait_error(x, start);
 				if (!held)
 					break;
 				/* Our bytes in the page held still move. */
 				pinned = 0;
 			}
 			b->nr_pages += pinned;
-			last = first + (held + pinned - 1) * PAGE_SIZE;
-			len = min_t(size_t, len, (held + pinned) * PAGE_SIZE -
-					    offset_in_page(addr));
+			held_end = start + pinned * PAGE_SIZE;
 		}
+		len = min(len, held_end - addr);
 		b->len += len;
 		room -= len;
-		pvm_remote_advance(rem, len);
 
 		if (err)
 			break;
@@ -370,7 +369,8 @@ static int pvm_pin_batch(struct pvm_xfer *x, struct pvm_batch *b)
 			err = -EFAULT;
 			break;
 		}
-		if (!locked)		/* GUP had to drop the lock to fault */
+		/* GUP had to drop the lock to fault, or the batch filled up. */
+		if (!locked || len < iov->iov_len - skip)
 			break;
 	}
 
@@ -644,33 +644,35 @@ static int pvm_copy_piece(struct pvm_xfer *x, const struct pvm_batch *b,
 }
 
 /*
- * Move the batch's bytes, walking the remote elements again from where the
- * batch started: the page entry changes exactly where pvm_pin_batch() saw
- * the page change.
+ * Move the batch's bytes, walking the remote elements again from the
+ * cursor, and advance the cursor over them: the page entry changes exactly
+ * where pvm_pin_batch() saw the page change.
  */
-static int pvm_copy_batch(struct pvm_xfer *x, struct pvm_batch *b)
+static int pvm_copy_batch(struct pvm_xfer *x, const struct pvm_batch *b)
 {
-	const struct iovec *iov = b->start.iov;
-	size_t skip = b->start.done;
+	struct pvm_remote *rem = &x->rem;
 	size_t left = b->len;
 	/* No page is at ~0: the first piece moves @i onto entry 0. */
 	unsigned long cur = ~0UL;
 	unsigned int i = UINT_MAX;
 
-	for (; left; iov++, skip = 0) {
-		unsigned long addr = (unsigned long)iov->iov_base + skip;
-		size_t len = min(iov->iov_len - skip, left);
-		int err;
+	while (left) {
+		unsigned long addr = (unsigned long)rem->iov->iov_base +
+				     rem->done;
+		size_t len = min(rem->iov->iov_len - rem->done, left);
 
-		if (!len)
-			continue;
-		if ((addr & PAGE_MASK) != cur)
-			i++;
-		err = pvm_copy_piece(x, b, &i, addr, len);
-		if (err)
-			return err;
-		cur = (addr + len - 1) & PAGE_MASK;
-		left -= len;
+		if (len) {
+			int err;
+
+			if ((addr & PAGE_MASK) != cur)
+				i++;
+			err = pvm_copy_piece(x, b, &i, addr, len);
+			if (err)
+				return err;
+			cur = (addr + len - 1) & PAGE_MASK;
+			left -= len;
+		}
+		pvm_remote_advance(rem, len);
 	}
 	return 0;
 }
@@ -735,14 +737,16 @@ static struct mm_struct *pvm_get_target_mm(struct task_struct *task)
 	return mm;
 }
 
-static bool pvm_remote_is_empty(const struct iovec *iov, unsigned long nr)
+/*
+ * One past the last remote element that is not empty: the walks never see
+ * the empty ones at the end, and @iov itself if there is nothing to move.
+ */
+static const struct iovec *pvm_remote_end(const struct iovec *iov,
+					  unsigned long nr)
 {
-	unsigned long i;
-
-	for (i = 0; i < nr; i++)
-		if (iov[i].iov_len)
-			return false;
-	return true;
+	while (nr && !iov[nr - 1].iov_len)
+		nr--;
+	return iov + nr;
 }
 
 /*
@@ -768,7 +772,7 @@ static ssize_t pvm_rw_target(pid_t pid, unsigned long flags,
 {
 	struct pvm_xfer x = {
 		.local = local,
-		.rem = { .iov = riov, .end = riov + riovcnt },
+		.rem = { .iov = riov, .end = pvm_remote_end(riov, riovcnt) },
 		.reduce = reduce,
 		.write = write,
 		.nowait = flags & PROCESS_VM_NOWAIT,
@@ -777,7 +781,7 @@ static ssize_t pvm_rw_target(pid_t pid, unsigned long flags,
 	ssize_t ret;
 
 	/* Nothing to move: succeed before the target is even looked up. */
-	if (pvm_remote_is_empty(riov, riovcnt))
+	if (pvm_remote_done(&x.rem))
 		return 0;
 
 	task = pvm_get_task(pid, flags);
@@ -795,6 +799,36 @@ static ssize_t pvm_rw_target(pid_t pid, unsigned long flags,
 	ret = pvm_transfer(&x);
 	mmput(x.mm);
 	return ret;
+}
+
+/*
+ * The caller's buffers as an iterator in direction @dir; returns the bytes
+ * they describe, capped at MAX_RW_COUNT as readv() caps them, or an errno.
+ * One buffer, by far the most common case, is read and checked here as
+ * import_iovec() would read and check it, and is described as just that,
+ * ITER_UBUF, so that the user copies skip the walk over an iovec array
+ * (import_iovec() does so itself from Linux 6.4 on).  A reduction keeps
+ * the iovec form: it checks the elements' alignment and reads them again.
+ */
+static ssize_t pvm_import_local(int dir, const struct iovec __user *lvec,
+				unsigned long liovcnt, bool reduce,
+				struct iovec **iovp, struct iov_iter *local)
+{
+	struct iovec *iov;
+	size_t len;
+
+	if (liovcnt != 1 || reduce)
+		return import_iovec(dir, lvec, liovcnt, UIO_FASTIOV, iovp,
+				    local);
+	iov = iovec_from_user(lvec, 1, 1, *iovp, in_compat_syscall());
+	*iovp = NULL;
+	if (IS_ERR(iov))
+		return PTR_ERR(iov);
+	if (!access_ok(iov->iov_base, iov->iov_len))
+		return -EFAULT;
+	len = min_t(size_t, iov->iov_len, MAX_RW_COUNT);
+	iov_iter_ubuf(local, dir, iov->iov_base, len);
+	return len;
 }
 
 static ssize_t process_vm_rw(pid_t pid,
@@ -827,8 +861,8 @@ static ssize_t process_vm_rw(pid_t pid,
 	 * the remote vector or the pid are looked at; but a reduction's
 	 * elements must be aligned even then.
 	 */
-	ret = import_iovec(write ? ITER_SOURCE : ITER_DEST, lvec, liovcnt,
-			   UIO_FASTIOV, &local_iov, &local);
+	ret = pvm_import_local(write ? ITER_SOURCE : ITER_DEST, lvec, liovcnt,
+			       type, &local_iov, &local);
 	if (ret >= 0 && type &&
 	    !pvm_iov_aligned(local.iov, local.nr_segs, type->size))
 		ret = -EINVAL;
@@ -858,19 +892,12 @@ static ssize_t process_vm_rw(pid_t pid,
 			      local.nr_segs, iov_iter_count(&local));
 	}
 
-	/*
-	 * A single local buffer is described as just that (import_iovec()
-	 * does so itself from Linux 6.4 on): the user copies then skip the
-	 * walk over an iovec array.
-	 */
-	if (local.nr_segs == 1 && !reduce)
-		iov_iter_ubuf(&local, write ? ITER_SOURCE : ITER_DEST,
-			      local.iov->iov_base, iov_iter_count(&local));
-
 	ret = pvm_rw_target(pid, flags, &local, remote_iov, riovcnt, write,
 			    reduce);
 
-	kfree(reduce);
+	/* The common case, a plain copy, skips the call. */
+	if (type)
+		kfree(reduce);
 free_remote:
 	if (remote_iov != remote_stack)
 		kfree(remote_iov);

@@ -222,6 +222,36 @@ TEST_F(errors, local_buffer_outside_user_space_fails_with_efault)
 	EXPECT_FAILURE(EFAULT, NO_SUCH_PID, l, 2, &self->r, 1, 0);
 }
 
+/* The same two checks when the local vector has one element only. */
+TEST_F(errors, one_local_length_over_ssize_max_fails_with_einval)
+{
+	struct iovec l = iov(self->local, (size_t)SSIZE_MAX + 1);
+
+	EXPECT_FAILURE(EINVAL, NO_SUCH_PID, &l, 1, &self->r, 1, 0);
+}
+
+TEST_F(errors, one_local_buffer_outside_user_space_fails_with_efault)
+{
+	struct iovec l = iov((void *)-self->page, self->page);
+
+	if (compat_task())
+		SKIP(return, "every address is a user address in compat mode");
+	EXPECT_FAILURE(EFAULT, NO_SUCH_PID, &l, 1, &self->r, 1, 0);
+}
+
+/*
+ * The whole length is checked against user space, before it is capped at
+ * MAX_RW_COUNT.  Only a 64-bit address space is sure to end before it.
+ */
+TEST_F(errors, one_local_buffer_running_past_user_space_fails_with_efault)
+{
+	struct iovec l = iov(self->local, SSIZE_MAX);
+
+	if (compat_task() || sizeof(long) < 8)
+		SKIP(return, "needs a 64-bit address space");
+	EXPECT_FAILURE(EFAULT, NO_SUCH_PID, &l, 1, &self->r, 1, 0);
+}
+
 TEST_F(errors, no_local_elements_return_zero_before_remote_checks)
 {
 	EXPECT_ZERO(NO_SUCH_PID, NULL, 0, self->bad, UIO_MAXIOV + 1);

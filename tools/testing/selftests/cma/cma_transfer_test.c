@@ -12,7 +12,9 @@
 #include "cma.h"
 
 /* Pages in each of the local and the remote area. */
-#define AREA_PAGES 16
+#define AREA_PAGES 48
+/* Page-sized elements: enough to fill a batch of pinned pages twice. */
+#define PAGE_ELEMENTS 40
 
 FIXTURE(transfer)
 {
@@ -214,6 +216,41 @@ TEST_F(transfer, zero_length_elements_are_skipped)
 
 	transfer(&self->peer, variant->write, l, ARRAY_SIZE(l), r,
 		 ARRAY_SIZE(r), self->page + 100, self->page);
+}
+
+/*
+ * Remote elements of a page each, in falling address order.  Whatever the
+ * kernel's batch of pinned pages, one fills exactly at the end of an
+ * element, and the element after it starts in a page that is not held,
+ * below the last one pinned.
+ */
+TEST_F(transfer, page_elements_in_falling_order_fill_batches)
+{
+	struct iovec r[PAGE_ELEMENTS];
+	struct iovec l = iov(self->local + self->page,
+			     PAGE_ELEMENTS * self->page);
+	int k;
+
+	for (k = 0; k < PAGE_ELEMENTS; k++)
+		r[k] = iov(self->remote + (PAGE_ELEMENTS - k) * self->page,
+			   self->page);
+	transfer(&self->peer, variant->write, &l, 1, r, PAGE_ELEMENTS,
+		 PAGE_ELEMENTS * self->page, self->page);
+}
+
+/* The same from the middle of a page: each element spans two pages. */
+TEST_F(transfer, unaligned_page_elements_in_falling_order_fill_batches)
+{
+	struct iovec r[PAGE_ELEMENTS];
+	struct iovec l = iov(self->local + self->page,
+			     PAGE_ELEMENTS * self->page);
+	int k;
+
+	for (k = 0; k < PAGE_ELEMENTS; k++)
+		r[k] = iov(self->remote + (PAGE_ELEMENTS - k) * self->page +
+			   self->page / 2, self->page);
+	transfer(&self->peer, variant->write, &l, 1, r, PAGE_ELEMENTS,
+		 PAGE_ELEMENTS * self->page, self->page);
 }
 
 TEST_F(transfer, shorter_local_vector_bounds_the_count)
