@@ -158,6 +158,11 @@ file /init $build/user/${abis[0]%%=*}/init 755 0 0"
 # spaces) to QEMU's: bench.sh's -icount.  768M: THP turns itself off below
 # 512M, and 32-bit kernels have no HIGHMEM to use more.  QEMU_MEM
 # overrides it (check-debug.sh: KASAN's shadow and kmemleak want more).
+# hugepages=4 reserves huge pages for the hugetlb tests and
+# secretmem.enable=1 turns memfd_secret() on (off by default in 6.1).  A
+# kernel without secretmem ignores the latter; one without hugetlb (or,
+# like ppc64's hash MMU under TCG, without a huge page size) passes the
+# former on to init's environment or ignores it: harmless either way.
 boot() {
 	local initrd=$1 res=$2
 
@@ -168,7 +173,7 @@ boot() {
 		-serial stdio \
 		-chardev file,id=result,path="$res" -serial chardev:result \
 		-kernel "$out/$image" -initrd "$initrd" ${QEMU_ARGS:-} \
-		-append "console=$console harness.result=/dev/$result harness.timeout=$PROG_TIMEOUT panic=-1 panic_on_warn=1 oops=panic ${BOOT_ARGS:-}" \
+		-append "console=$console harness.result=/dev/$result harness.timeout=$PROG_TIMEOUT panic=-1 panic_on_warn=1 oops=panic hugepages=4 secretmem.enable=1 ${BOOT_ARGS:-}" \
 		< /dev/null
 }
 

@@ -25,15 +25,18 @@
 #include <linux/compat.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/hugetlb.h>
 #include <linux/ptrace.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/swapops.h>
 #include <linux/syscalls.h>
 #include <linux/uio.h>
 #include <uapi/linux/process_vm.h>
 
+#include "internal.h"
 #include "process_vm_fp.h"
 
 /*
@@ -280,19 +283,97 @@ static int pvm_lock_target(struct pvm_xfer *x)
 	return mmap_read_lock_killable(x->mm) ? -EINTR : 0;
 }
 
-/*
- * A PROCESS_VM_NOWAIT pin failed at @addr, with the mmap lock held.  Tell
- * "the page is there but would have to be faulted in" (EAGAIN: the caller
- * may retry without the flag) from "no access is possible at all" (EFAULT,
- * as without the flag).
- */
-static int pvm_nowait_error(struct pvm_xfer *x, unsigned long addr)
+#ifdef CONFIG_HUGETLB_PAGE
+static bool pvm_huge_poisoned(struct vm_area_struct *vma, unsigned long addr)
 {
-	struct vm_area_struct *vma = vma_lookup(x->mm, addr);
-	unsigned long need = x->write ? VM_WRITE : VM_READ;
+	struct hstate *h = hstate_vma(vma);
+	pte_t *ptep, pte;
 
-	if (!vma || !(vma->vm_flags & need) ||
-	    (vma->vm_flags & (VM_IO | VM_PFNMAP)))
+	ptep = huge_pte_offset(vma->vm_mm, addr & huge_page_mask(h),
+			       huge_page_size(h));
+	if (!ptep)
+		return false;
+	pte = huge_ptep_get(ptep);
+	if (huge_pte_none(pte) || pte_present(pte))
+		return false;
+	return is_hwpoison_entry(pte_to_swp_entry(pte));
+}
+#else
+static bool pvm_huge_poisoned(struct vm_area_struct *vma, unsigned long addr)
+{
+	return false;
+}
+#endif
+
+/*
+ * Whether the entry mapping @addr is a hwpoison marker, or a swapin error
+ * marker: faulting on it could only fail, without waiting for anything.
+ * A peek at the page tables under the mmap lock, as GUP's own walk is; any
+ * level that is not a page table (absent, a huge entry, a migration entry)
+ * is no such marker.
+ */
+static bool pvm_poisoned(struct vm_area_struct *vma, unsigned long addr)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	swp_entry_t entry;
+	pte_t *ptep, pte;
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud, pudval;
+	pmd_t *pmd, pmdval;
+
+	if (is_vm_hugetlb_page(vma))
+		return pvm_huge_poisoned(vma, addr);
+
+	pgd = pgd_offset(mm, addr);
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
+		return false;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
+		return false;
+	pud = pud_offset(p4d, addr);
+	pudval = READ_ONCE(*pud);
+	if (pud_none(pudval) || pud_leaf(pudval) || pud_bad(pudval))
+		return false;
+	pmd = pmd_offset(pud, addr);
+	pmdval = READ_ONCE(*pmd);
+	if (!pmd_present(pmdval) || pmd_leaf(pmdval) ||
+	    pmd_trans_huge(pmdval) || pmd_devmap(pmdval) || pmd_bad(pmdval))
+		return false;
+	ptep = pte_offset_map(pmd, addr);
+	pte = ptep_get(ptep);
+	pte_unmap(ptep);
+	if (pte_none(pte) || pte_present(pte))
+		return false;
+	entry = pte_to_swp_entry(pte);
+	return is_hwpoison_entry(entry) || is_swapin_error_entry(entry);
+}
+
+/*
+ * A PROCESS_VM_NOWAIT pin stopped at @addr with @err; GUP kept the mmap
+ * lock (no @locked: it never drops it).  EAGAIN exactly where the flag
+ * stopped the call, a page that would have had to be faulted in; for
+ * every other reason, EFAULT, as the same call without the flag.
+ *
+ * GUP says -EFAULT both when FOLL_NOFAULT refused a fault and when it
+ * refused the address outright: nothing mapped there, or a VMA that
+ * check_vma_flags() rejects (no access, VM_IO or VM_PFNMAP, secretmem,
+ * protection keys), which it checks before looking at any page.  Any
+ * other error (a special PTE's -EEXIST, -ENOMEM...) was not the flag's
+ * doing either.  Of the pages that need a fault, a hwpoisoned one would
+ * only fail it, with EFAULT to the caller: that is known without the
+ * fault, so it is reported as such.
+ */
+static int pvm_nowait_error(struct pvm_xfer *x, unsigned long addr, long err)
+{
+	struct vm_area_struct *vma;
+
+	if (err != -EFAULT)
+		return -EFAULT;
+	vma = vma_lookup(x->mm, addr);
+	if (!vma ||
+	    check_vma_flags(vma, x->gup_flags | FOLL_PIN | FOLL_REMOTE) ||
+	    pvm_poisoned(vma, addr))
 		return -EFAULT;
 	return -EAGAIN;
 }
@@ -339,18 +420,25 @@ static int pvm_pin_batch(struct pvm_xfer *x, struct pvm_batch *b)
 			     DIV_ROUND_UP(offset_in_page(addr) + len,
 					  PAGE_SIZE) - held);
 		if (want) {
+			/*
+			 * With PROCESS_VM_NOWAIT, no @locked: GUP then never
+			 * drops the lock to wait for a fault and never takes
+			 * it again, blocking, to retry.
+			 */
 			pinned = pin_user_pages_remote(x->mm, start, want,
 						       x->gup_flags,
 						       b->pages + b->nr_pages,
-						       NULL, &locked);
+						       NULL,
+						       x->nowait ? NULL : &locked);
 			if (pinned <= 0) {
 				/*
 				 * Whatever GUP says (ENOMEM, EHWPOISON...),
 				 * user space has only ever seen EFAULT here.
 				 */
 				err = -EFAULT;
-				if (x->nowait && locked)
-					err = pvm_nowait_error(x, start);
+				if (x->nowait)
+					err = pvm_nowait_error(x, start,
+							       pinned);
 				if (!held)
 					break;
 				/* Our bytes in the page held still move. */
@@ -677,13 +765,49 @@ static int pvm_copy_batch(struct pvm_xfer *x, const struct pvm_batch *b)
 	return 0;
 }
 
-static void pvm_unpin_batch(struct pvm_batch *b, bool write)
+/*
+ * unpin_user_pages_dirty_lock() for PROCESS_VM_NOWAIT, without sleeping
+ * on a page lock where none is needed.  A folio already dirty needs
+ * nothing (the same race with writeback as there, and as harmless).  An
+ * anonymous folio needs no lock: it has no mapping that truncation could
+ * take away, and marking it dirty (noop_dirty_folio() for the swap cache)
+ * only sets the flag.  A clean file folio is locked so that its mapping
+ * stays put while ->dirty_folio() runs: trylocked, and only if another
+ * task holds its lock at that very moment do we wait for it.  A write pin
+ * without a fault is rarely on a clean file folio at all: the PTE was
+ * writable, so the folio was dirtied when it was made so, and only a
+ * writeback that started since can have cleaned it.
+ */
+static void pvm_unpin_dirty_nowait(struct page **pages, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		struct folio *folio = page_folio(pages[i]);
+
+		if (folio_test_dirty(folio))
+			continue;
+		if (folio_test_anon(folio)) {
+			folio_mark_dirty(folio);
+			continue;
+		}
+		if (!folio_trylock(folio))
+			folio_lock(folio);
+		folio_mark_dirty(folio);
+		folio_unlock(folio);
+	}
+	unpin_user_pages(pages, nr);
+}
+
+static void pvm_unpin_batch(struct pvm_xfer *x, struct pvm_batch *b)
 {
 	/* Pages we wrote into must be dirtied so the target's data is kept. */
-	if (write)
-		unpin_user_pages_dirty_lock(b->pages, b->nr_pages, true);
-	else
+	if (!x->write)
 		unpin_user_pages(b->pages, b->nr_pages);
+	else if (x->nowait)
+		pvm_unpin_dirty_nowait(b->pages, b->nr_pages);
+	else
+		unpin_user_pages_dirty_lock(b->pages, b->nr_pages, true);
 }
 
 /*
@@ -702,7 +826,7 @@ static ssize_t pvm_transfer(struct pvm_xfer *x)
 
 		err = pvm_pin_batch(x, &batch);
 		copy_err = pvm_copy_batch(x, &batch);
-		pvm_unpin_batch(&batch, x->write);
+		pvm_unpin_batch(x, &batch);
 		if (copy_err)
 			err = copy_err;
 		if (err || !iov_iter_count(x->local) ||
@@ -725,12 +849,21 @@ static ssize_t pvm_transfer(struct pvm_xfer *x)
  * rule applies: PTRACE_MODE_ATTACH, judged on the caller's real
  * credentials so that a setuid program cannot be made to copy on its
  * caller's behalf.  mm_access() checks under the target's exec_update_lock,
- * so the check and the mm belong to the same program image.  It reports a
- * denial as EACCES (ptrace's errno); these calls have always said EPERM.
+ * so the check and the mm belong to the same program image; with
+ * PROCESS_VM_NOWAIT, mm_access_nowait() fails with EAGAIN rather than
+ * wait for the lock while the target is in the middle of an execve().  A
+ * denial is reported as EACCES (ptrace's errno); these calls have always
+ * said EPERM.
  */
-static struct mm_struct *pvm_get_target_mm(struct task_struct *task)
+static struct mm_struct *pvm_get_target_mm(struct task_struct *task,
+					   bool nowait)
 {
-	struct mm_struct *mm = mm_access(task, PTRACE_MODE_ATTACH_REALCREDS);
+	struct mm_struct *mm;
+
+	if (nowait)
+		mm = mm_access_nowait(task, PTRACE_MODE_ATTACH_REALCREDS);
+	else
+		mm = mm_access(task, PTRACE_MODE_ATTACH_REALCREDS);
 
 	if (IS_ERR(mm) && PTR_ERR(mm) == -EACCES)
 		return ERR_PTR(-EPERM);
@@ -787,7 +920,7 @@ static ssize_t pvm_rw_target(pid_t pid, unsigned long flags,
 	task = pvm_get_task(pid, flags);
 	if (IS_ERR(task))
 		return PTR_ERR(task);
-	x.mm = pvm_get_target_mm(task);
+	x.mm = pvm_get_target_mm(task, x.nowait);
 	put_task_struct(task);
 	if (IS_ERR(x.mm))
 		return PTR_ERR(x.mm);
@@ -797,7 +930,14 @@ static ssize_t pvm_rw_target(pid_t pid, unsigned long flags,
 	if (x.nowait)
 		x.gup_flags |= FOLL_NOFAULT;
 	ret = pvm_transfer(&x);
-	mmput(x.mm);
+	/*
+	 * If the target exited meanwhile, ours is the last reference, and
+	 * its teardown is not for a call that promised not to wait.
+	 */
+	if (x.nowait)
+		mmput_async(x.mm);
+	else
+		mmput(x.mm);
 	return ret;
 }
 

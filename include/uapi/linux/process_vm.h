@@ -11,10 +11,13 @@
 #define PROCESS_VM_PIDFD	(1UL << 0)
 
 /*
- * Do not fault the target's pages in and do not wait for its mmap lock.
- * The call stops at the first page that is not resident; EAGAIN if that
- * is the first page.  Documentation/userspace-api/process_vm.rst lists
- * where the call can still sleep.
+ * Never wait for the target: do not fault its pages in (hugetlb and
+ * userfaultfd ones included), and take its mmap lock, and the lock its
+ * execve() holds, only if free.  The call stops where it would have had
+ * to wait, EAGAIN if nothing was moved by then; any other reason gives
+ * the errno of the call without the flag.  One narrow wait is left, on
+ * the lock of a clean file page that process_vm_writev() wrote into:
+ * Documentation/userspace-api/process_vm.rst.
  */
 #define PROCESS_VM_NOWAIT	(1UL << 1)
 
