@@ -97,6 +97,7 @@ struct pvm_reduce {
 	struct iov_iter src;
 	u8 buf[2 * PVM_REDUCE_CHUNK];
 };
+
 static_assert(sizeof(struct pvm_reduce) <= 4096);
 
 /* One call's transfer between the caller and the target's @mm. */
