@@ -24,13 +24,14 @@
 #include <linux/bitfield.h>
 #include <linux/compat.h>
 #include <linux/highmem.h>
-#include <linux/mm.h>
 #include <linux/hugetlb.h>
+#include <linux/mm.h>
 #include <linux/ptrace.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/swap.h>
 #include <linux/swapops.h>
 #include <linux/syscalls.h>
 #include <linux/uio.h>
