@@ -111,6 +111,28 @@ static ssize_t self_xfer(bool write, void *l, void *r, size_t len,
 	return xfer(write, getpid(), l, r, len, flags);
 }
 
+/* self_xfer(), and how long it took in *@ms. */
+static ssize_t timed_self_xfer(bool write, void *l, void *r, size_t len,
+			       unsigned long flags, long long *ms)
+{
+	long long t = now_ms();
+	ssize_t ret = self_xfer(write, l, r, len, flags);
+
+	*ms = now_ms() - t;
+	return ret;
+}
+
+/*
+ * Whether a transfer of @len bytes between @local and @area left the
+ * destination holding the source: @src, what @area was filled from, for
+ * a read; @local for a write.  0 if it did, as memcmp().
+ */
+static int moved_differs(bool write, const void *local, const void *area,
+			 const void *src, size_t len)
+{
+	return write ? memcmp(area, local, len) : memcmp(local, src, len);
+}
+
 /*
  * A userfaultfd on our own memory, and a thread that serves it: at the
  * first fault it waits @delay_ms, then fills the registered range from
@@ -334,10 +356,8 @@ TEST_F(nowait, hugetlb_userfault_missing_page_fails_at_once)
 	if (uffd_start(&s, huge, size, src, HOLD_MS))
 		SKIP(return, "no userfaultfd for kernel faults: %s",
 		     strerror(errno));
-	t = now_ms();
-	ret = self_xfer(variant->write, self->local, huge, self->page,
-			PROCESS_VM_NOWAIT);
-	t = now_ms() - t;
+	ret = timed_self_xfer(variant->write, self->local, huge, self->page,
+			      PROCESS_VM_NOWAIT, &t);
 	uffd_stop(&s);
 	EXPECT_EQ(-EAGAIN, ret);
 	EXPECT_FALSE(s.faulted);
@@ -364,10 +384,8 @@ TEST_F(nowait, userfault_missing_page_fails_at_once)
 	if (uffd_start(&s, area, self->page, src, HOLD_MS))
 		SKIP(return, "no userfaultfd for kernel faults: %s",
 		     strerror(errno));
-	t = now_ms();
-	ret = self_xfer(variant->write, self->local, area, self->page,
-			PROCESS_VM_NOWAIT);
-	t = now_ms() - t;
+	ret = timed_self_xfer(variant->write, self->local, area, self->page,
+			      PROCESS_VM_NOWAIT, &t);
 	uffd_stop(&s);
 	EXPECT_EQ(-EAGAIN, ret);
 	EXPECT_FALSE(s.faulted);
@@ -394,18 +412,15 @@ TEST_F(nowait, userfault_missing_page_blocks_without_nowait)
 	if (uffd_start(&s, area, self->page, src, HOLD_MS))
 		SKIP(return, "no userfaultfd for kernel faults: %s",
 		     strerror(errno));
-	t = now_ms();
-	ret = self_xfer(variant->write, self->local, area, self->page, 0);
-	t = now_ms() - t;
+	ret = timed_self_xfer(variant->write, self->local, area, self->page,
+			      0, &t);
 	uffd_stop(&s);
 	EXPECT_EQ((ssize_t)self->page, ret);
 	EXPECT_TRUE(s.faulted);
 	EXPECT_TRUE(s.resolved);
 	EXPECT_LE(HOLD_MS, t);
-	EXPECT_EQ(0, memcmp(variant->write ? (void *)area :
-			    (void *)self->local,
-			    variant->write ? (void *)self->local : (void *)src,
-			    self->page));
+	EXPECT_EQ(0, moved_differs(variant->write, self->local, area, src,
+				   self->page));
 	munmap(src, self->page);
 	munmap(area, self->page);
 }
@@ -434,16 +449,12 @@ TEST_F(nowait, userfault_resolved_page_moves_at_once)
 	uffd_stop(&s);
 	ASSERT_TRUE(s.resolved);
 	fill_pattern(self->local, self->page, LOCAL_SEED);
-	t = now_ms();
-	ret = self_xfer(variant->write, self->local, area, self->page,
-			PROCESS_VM_NOWAIT);
-	t = now_ms() - t;
+	ret = timed_self_xfer(variant->write, self->local, area, self->page,
+			      PROCESS_VM_NOWAIT, &t);
 	EXPECT_EQ((ssize_t)self->page, ret);
 	EXPECT_GT(AT_ONCE_MS, t);
-	EXPECT_EQ(0, memcmp(variant->write ? (void *)area :
-			    (void *)self->local,
-			    variant->write ? (void *)self->local : (void *)src,
-			    self->page));
+	EXPECT_EQ(0, moved_differs(variant->write, self->local, area, src,
+				   self->page));
 	munmap(src, self->page);
 	munmap(area, self->page);
 }
